@@ -1,0 +1,150 @@
+"""The `hydromet` command: serve, migrate, seed, keys, import."""
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from domain.access.models import Role
+from domain.access.service import authenticate, create_key, revoke_key
+from domain.db.engine import make_engine, session_scope
+from domain.errors import DomainError
+from domain.settings import Settings, get_settings
+
+log = logging.getLogger("hydromet")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def say(text: str) -> None:
+    """Write a line for the person at the terminal (the CLI's output, not a log)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def alembic_config(settings: Settings) -> Config:
+    """Return the Alembic configuration pointing at this project's migrations and database."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", str(settings.database_url).replace("%", "%%"))
+    return config
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    command.upgrade(alembic_config(get_settings()), args.revision)
+    say(f"database migrated to {args.revision}")
+    return 0
+
+
+def cmd_seed(_args: argparse.Namespace) -> int:
+    from seed.load import seed_all
+
+    with session_scope(make_engine(get_settings())) as session:
+        report = seed_all(session, progress=lambda line: say(f"  seed: {line}"))
+    say(
+        f"seed: {report.organizations} organizations, {report.provinces} provinces, {report.stations} stations added"
+    )
+    for bad in report.rejected:
+        say(f"  rejected {bad.source} line {bad.line}: {bad.reason}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    say(f"serving the registry on http://{settings.host}:{settings.port}  (docs: /docs, map: /map)")
+    uvicorn.run("api.main:create_app", factory=True, host=settings.host, port=settings.port,
+                workers=args.workers or settings.workers, log_level=settings.log_level.lower(), access_log=False)  # fmt: skip
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    expires = datetime.fromisoformat(args.expires) if args.expires else None
+    with session_scope(make_engine(get_settings())) as session:
+        created, secret = create_key(
+            session, organization=args.org, role=Role(args.role), label=args.label, expires_at=expires
+        )
+    say(f"key {created.id} ({created.role} of {created.organization}); shown once, store it now:\n{secret}")
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    with session_scope(make_engine(get_settings())) as session:
+        revoked = (
+            revoke_key(session, prefix=args.prefix) if args.prefix else revoke_key(session, key_id=args.id)
+        )
+    say(f"key {revoked.id} revoked")
+    return 0
+
+
+def cmd_keys_dev_admin(_args: argparse.Namespace) -> int:
+    """Print a development admin key once, keeping it in a mode-600 file; reuse it while it works."""
+    settings = get_settings()
+    path = Path(settings.dev_admin_key_file)
+    with session_scope(make_engine(settings)) as session:
+        if path.exists():
+            try:
+                authenticate(session, secret=path.read_text().strip())
+                say(f"development admin key: in {path} (Authorization: Bearer $(cat {path}))")
+                return 0
+            except DomainError:
+                pass
+        _, secret = create_key(session, organization="NCHMF", role=Role.admin, label="development admin")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret + "\n")
+    os.chmod(path, 0o600)
+    say(f"development admin key (shown once, kept in {path}):\n  {secret}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hydromet", description="National hydromet station registry")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve the API").add_argument("--workers", type=int)
+    sub.add_parser("migrate", help="apply database migrations").add_argument(
+        "revision", nargs="?", default="head"
+    )
+    sub.add_parser("seed", help="load the seed data (idempotent)")
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", help="create a key (printed once)")
+    create.add_argument("--org", required=True)
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--label")
+    create.add_argument("--expires", help="ISO date-time")
+    revoke = keys.add_parser("revoke", help="revoke a key by id or prefix")
+    group = revoke.add_mutually_exclusive_group(required=True)
+    group.add_argument("--id")
+    group.add_argument("--prefix")
+    keys.add_parser("dev-admin", help="print (once) and keep a development admin key")
+    return parser
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "serve": cmd_serve, "migrate": cmd_migrate, "seed": cmd_seed,
+    "keys create": cmd_keys_create, "keys revoke": cmd_keys_revoke, "keys dev-admin": cmd_keys_dev_admin,
+}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("HYDROMET_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    name = args.command + (f" {args.keys_command}" if args.command == "keys" else "")
+    try:
+        return HANDLERS[name](args)
+    except DomainError as exc:
+        sys.stderr.write(f"hydromet: {exc.detail}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Request dependencies: settings, the session, the current principal, paging, strict query strings."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from sqlmodel import Session
+
+from domain.access.models import ANONYMOUS, Principal, Role
+from domain.access.rules import require_role
+from domain.access.service import authenticate
+from domain.errors import InvalidQuery, Unauthenticated
+from domain.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _presented_key(request: Request) -> str | None:
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("the Authorization header must be 'Bearer <key>'")
+        return token.strip()
+    return request.headers.get("x-api-key")
+
+
+def optional_principal(request: Request, session: SessionDep) -> Principal:
+    """Return the caller, or ANONYMOUS when no key is presented (a bad key is still refused)."""
+    key = _presented_key(request)
+    if key is None:
+        return ANONYMOUS
+    principal = authenticate(session, secret=key)
+    request.state.principal = principal
+    return principal
+
+
+def current_principal(principal: Annotated[Principal, Depends(optional_principal)]) -> Principal:
+    """Return the caller, refusing anonymous requests with 401."""
+    if principal.role is None:
+        raise Unauthenticated("an API key is required: Authorization: Bearer <key> or X-API-Key")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+OptionalPrincipalDep = Annotated[Principal, Depends(optional_principal)]
+
+
+def staff_principal(principal: PrincipalDep) -> Principal:
+    """Return the caller if it is registry staff (admin, editor, viewer); partners use /share/v1."""
+    require_role(principal, Role.admin, Role.editor, Role.viewer)
+    return principal
+
+
+StaffDep = Annotated[Principal, Depends(staff_principal)]
+
+
+@dataclass(frozen=True)
+class Paging:
+    cursor: str | None
+    limit: int
+
+
+def paging(
+    settings: SettingsDep,
+    cursor: Annotated[str | None, Query(description="Opaque cursor from a previous page's next link")] = None,
+    limit: Annotated[int | None, Query(description="Page size (maximum: see HYDROMET_MAX_PAGE_SIZE)")] = None,
+) -> Paging:
+    """Return the validated page request; a limit over the maximum is refused, not clipped."""
+    size = settings.default_page_size if limit is None else limit
+    if not 1 <= size <= settings.max_page_size:
+        raise InvalidQuery(f"limit must be between 1 and {settings.max_page_size}", parameter="limit")
+    return Paging(cursor=cursor, limit=size)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def strict_query(request: Request) -> None:
+    """Refuse query parameters the route does not declare (a typo must not silently widen a result)."""
+    route: Any = request.scope.get("route")
+    if route is None or not hasattr(route, "dependant"):
+        return
+    allowed = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise InvalidQuery(
+            f"unknown query parameter(s): {', '.join(unknown)}", parameter=unknown[0], allowed=sorted(allowed)
+        )

@@ -1,0 +1,49 @@
+"""The application factory: routers, error handlers, middleware, and the engine on app.state."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import errors
+from api.middleware import BodyLimit, Metrics, Observe
+from api.routers import health, organizations, stations
+from domain.db.engine import make_engine
+from domain.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """National registry of hydrometeorological monitoring stations of Viet Nam.
+
+Authenticate with `Authorization: Bearer <key>` (or `X-API-Key`). Errors are RFC 9457
+`application/problem+json`. Lists are paged with an opaque `cursor` and a `next` link."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for these settings (read from the environment when omitted)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Hydromet station registry", version="1.0.0", description=DESCRIPTION, lifespan=lifespan
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.metrics = Metrics()
+    errors.install(app)
+    app.include_router(health.router)
+    for router in (stations.router, organizations.router):
+        app.include_router(router, prefix=settings.api_prefix)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        )
+    app.add_middleware(Observe, metrics=app.state.metrics)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

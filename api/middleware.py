@@ -1,0 +1,121 @@
+"""ASGI middleware: body size limit, security headers, metrics and a key-free access log."""
+
+import json
+import logging
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("hydromet.access")
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+    ),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
+]
+DOCS_PATHS = ("/docs", "/redoc")  # Swagger UI needs its own script and style sources
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _problem_413(limit: int, path: str) -> bytes:
+    return json.dumps({
+        "type": "about:blank#payload-too-large", "title": "Request body too large", "status": 413,
+        "detail": f"the body exceeds the limit of {limit} bytes", "instance": path,
+    }).encode()  # fmt: skip
+
+
+class BodyLimit:
+    """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            return await self._refuse(scope, send)
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except BodyTooLarge:
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        body = _problem_413(self.max_bytes, scope["path"])
+        headers = [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 413, "headers": headers + SECURITY_HEADERS})
+        await send({"type": "http.response.body", "body": body})
+
+
+class Metrics:
+    """Prometheus request counters and latency histograms, labelled by route template."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "http_request_seconds", "Latency", ["method", "route"], registry=self.registry
+        )
+
+
+class Observe:
+    """Add security headers, record metrics and write an access log line without credentials."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start, status = time.perf_counter(), [500]
+        docs = scope["path"].startswith(DOCS_PATHS)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers += [
+                    h
+                    for h in SECURITY_HEADERS
+                    if h[0] not in present and not (docs and h[0] == b"content-security-policy")
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            self._record(scope, status[0], time.perf_counter() - start)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        route = getattr(scope.get("route"), "path", "unmatched")
+        self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+        self.metrics.latency.labels(scope["method"], route).observe(seconds)
+        log.info("%s %s %s %.1fms", scope["method"], scope["path"], status, seconds * 1000)

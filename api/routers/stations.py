@@ -1,0 +1,196 @@
+"""Stations: register, list with filters, read, change (If-Match), close, history."""
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import orjson
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from api.deps import PagingDep, SessionDep, StaffDep, strict_query
+from api.errors import problem_responses
+from domain.errors import PreconditionFailed, PreconditionRequired, RuleViolation
+from domain.station import reads, service
+from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
+from domain.station.filters import StationFilter, parse_bbox, parse_enum_list, parse_near, split_list
+from domain.station.formats import csv_lines, geojson_page, json_page
+from domain.station.models import RevisionPublic, StationClose, StationCreate, StationPublic, StationUpdate
+
+router = APIRouter(prefix="/stations", tags=["stations"], dependencies=[Depends(strict_query)])
+ERRORS = problem_responses(400, 401, 403, 404)
+GEOJSON = "application/geo+json"
+ETAG_RE = re.compile(r'^(?:W/)?"r(\d+)"$')
+Format = Literal["json", "geojson", "csv"]
+
+
+def station_filter(
+    bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
+    near: Annotated[str | None, Query(description="lon,lat (with radius_km)")] = None,
+    radius_km: float | None = None,
+    zone: str | None = None,
+    zone_category: str | None = None,
+    network: Annotated[list[str], Query()] = [],  # noqa: B006
+    type: Annotated[list[str], Query(description="station type(s), comma-separated")] = [],  # noqa: B006
+    automation: Annotated[list[str], Query()] = [],  # noqa: B006
+    status: Annotated[list[str], Query()] = [],  # noqa: B006
+    data_policy: Annotated[list[str], Query()] = [],  # noqa: B006
+    owner: Annotated[list[str], Query()] = [],  # noqa: B006
+    province: Annotated[list[str], Query()] = [],  # noqa: B006
+    wigos_id: str | None = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="name or code, diacritics-insensitive")
+    ] = None,
+    updated_since: datetime | None = None,
+) -> StationFilter:
+    """Return the validated filters of a station list."""
+    near_point, radius = parse_near(near, radius_km) if near else (None, None)
+    return StationFilter(
+        bbox=parse_bbox(bbox) if bbox else None, near=near_point, radius_km=radius, zone=zone,
+        zone_category=zone_category, network=parse_enum_list(network, Network, "network"),
+        station_type=parse_enum_list(type, StationType, "type"),
+        automation=parse_enum_list(automation, Automation, "automation"),
+        status=parse_enum_list(status, StationStatus, "status"),
+        data_policy=parse_enum_list(data_policy, DataPolicy, "data_policy"), owner=split_list(owner),
+        province=split_list(province), wigos_id=wigos_id, q=q, updated_since=updated_since,
+    )  # fmt: skip
+
+
+FilterDep = Annotated[StationFilter, Depends(station_filter)]
+
+
+def wants(request: Request, f: Format | None) -> Format:
+    """Return the output format from f= or the Accept header."""
+    if f:
+        return f
+    accept = request.headers.get("accept", "")
+    return "geojson" if GEOJSON in accept else "csv" if "text/csv" in accept else "json"
+
+
+def next_url(request: Request, cursor: str | None) -> str | None:
+    """Return this request's URL with the next cursor, or None on the last page."""
+    return str(request.url.include_query_params(cursor=cursor)) if cursor else None
+
+
+def etag(revision: int) -> str:
+    return f'"r{revision}"'
+
+
+def parse_if_match(value: str | None) -> int:
+    """Return the revision an If-Match header names; 428 when missing, 412 when unusable."""
+    if not value:
+        raise PreconditionRequired("send If-Match with the ETag of the station you read")
+    match = ETAG_RE.match(value.strip())
+    if match is None:
+        raise PreconditionFailed(f"If-Match {value} does not match the current ETag")
+    return int(match[1])
+
+
+LIST_RESPONSES = ERRORS | {200: {"content": {GEOJSON: {}, "text/csv": {}}}}
+
+
+@router.get("", summary="List stations", responses=LIST_RESPONSES)
+def list_stations(
+    request: Request,
+    session: SessionDep,
+    principal: StaffDep,
+    filters: FilterDep,
+    page: PagingDep,
+    f: Format | None = None,
+) -> Response:
+    fmt = wants(request, f)
+    result = reads.list_stations(
+        session,
+        principal=principal,
+        filters=filters,
+        cursor=page.cursor,
+        limit=page.limit,
+        geojson=fmt == "geojson",
+    )
+    nxt = next_url(request, result.next_cursor)
+    if fmt == "csv":
+        headers = {"Link": f'<{nxt}>; rel="next"'} if nxt else {}
+        return StreamingResponse(
+            csv_lines(result.items), media_type="text/csv; charset=utf-8", headers=headers
+        )
+    if fmt == "geojson":
+        return Response(geojson_page(result.items, nxt), media_type=GEOJSON)
+    return Response(json_page(result.items, nxt), media_type="application/json")
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=StationPublic,
+    responses=ERRORS | problem_responses(409, 422),
+)
+def register_station(
+    request: Request, session: SessionDep, principal: StaffDep, data: StationCreate
+) -> Response:
+    station = service.register_station(session, principal=principal, data=data)
+    text, revision = reads.get_station_json(session, principal=principal, station_id=station.id)
+    location = str(request.url_for("get_station", station_id=station.id))
+    return Response(
+        text, 201, media_type="application/json", headers={"ETag": etag(revision), "Location": location}
+    )
+
+
+@router.get("/{station_id}", response_model=StationPublic, responses=ERRORS)
+def get_station(
+    request: Request, session: SessionDep, principal: StaffDep, station_id: uuid.UUID,
+    as_of: Annotated[datetime | None, Query(description="Return the state at this time")] = None,
+    f: Format | None = None,
+) -> Response:  # fmt: skip
+    if as_of is not None:
+        state = reads.station_as_of(session, principal=principal, station_id=station_id, at=as_of)
+        return Response(orjson.dumps(state), media_type="application/json")
+    geo = wants(request, f) == "geojson"
+    text, revision = reads.get_station_json(session, principal=principal, station_id=station_id, geojson=geo)
+    return Response(text, media_type=GEOJSON if geo else "application/json", headers={"ETag": etag(revision)})
+
+
+@router.patch(
+    "/{station_id}",
+    response_model=StationPublic,
+    responses=ERRORS | problem_responses(409, 412, 428),
+)
+def update_station(
+    session: SessionDep, principal: StaffDep, station_id: uuid.UUID, data: StationUpdate,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:  # fmt: skip
+    expected = parse_if_match(if_match)
+    service.update_station(session, principal=principal, station_id=station_id, data=data, if_match=expected)
+    text, revision = reads.get_station_json(session, principal=principal, station_id=station_id)
+    return Response(text, media_type="application/json", headers={"ETag": etag(revision)})
+
+
+@router.delete("/{station_id}", response_model=StationPublic, responses=ERRORS)
+def close_station(
+    session: SessionDep, principal: StaffDep, station_id: uuid.UUID,
+    data: Annotated[StationClose | None, Body()] = None, reason: str | None = None,
+) -> Response:  # fmt: skip
+    body = data or close_by_query(reason)
+    service.close_station(session, principal=principal, station_id=station_id, data=body)
+    text, revision = reads.get_station_json(session, principal=principal, station_id=station_id)
+    return Response(text, media_type="application/json", headers={"ETag": etag(revision)})
+
+
+@router.get("/{station_id}/history", responses=ERRORS)
+def station_history(
+    request: Request, session: SessionDep, principal: StaffDep, station_id: uuid.UUID, page: PagingDep
+) -> dict[str, list[RevisionPublic] | str | None]:
+    after = int(page.cursor) if page.cursor and page.cursor.isdigit() else 0
+    items, nxt = reads.station_history(
+        session, principal=principal, station_id=station_id, after=after, limit=page.limit
+    )
+    return {"items": items, "next": next_url(request, str(nxt) if nxt else None)}
+
+
+def close_by_query(reason: str | None) -> StationClose:
+    """Return the close request given as ?reason= (for clients that send no body with DELETE)."""
+    if not reason or not reason.strip():
+        raise RuleViolation(
+            "closing a station needs a reason (body {'reason': ...} or ?reason=)", pointer="#/reason"
+        )
+    return StationClose(reason=reason.strip())

@@ -1,0 +1,99 @@
+"""Organizations, API keys and the principal a request acts as."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, String, func
+from sqlmodel import Field, SQLModel
+
+from domain.db.clock import utcnow
+
+
+class OrganizationKind(StrEnum):
+    national_agency = "national_agency"
+    ministry = "ministry"
+    province = "province"
+    enterprise = "enterprise"
+    partner = "partner"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    editor = "editor"
+    viewer = "viewer"
+    partner = "partner"
+
+
+class OrganizationBase(SQLModel):
+    code: str = Field(min_length=2, max_length=32, regex=r"^[A-Z0-9][A-Z0-9_-]*$")
+    name: str = Field(min_length=1, max_length=300)
+    kind: OrganizationKind
+    province: str | None = Field(default=None, max_length=8, description="ISO code when kind=province")
+
+
+class Organization(OrganizationBase, table=True):
+    __tablename__ = "organization"
+    code: str = Field(primary_key=True, max_length=32)
+    kind: OrganizationKind = Field(sa_column=Column(String(32), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class OrganizationCreate(OrganizationBase):
+    pass
+
+
+class OrganizationPublic(OrganizationBase):
+    created_at: datetime
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization: str = Field(foreign_key="organization.code", max_length=32, index=True)
+    role: Role = Field(sa_column=Column(String(16), nullable=False))
+    key_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)
+    label: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class ApiKeyPublic(SQLModel):
+    id: uuid.UUID
+    organization: str
+    role: Role
+    prefix: str
+    label: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts as: an organization with a role, through one key (None when anonymous)."""
+
+    organization: str | None
+    role: Role | None
+    key_id: uuid.UUID | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+    @property
+    def actor(self) -> str:
+        return f"{self.organization}/{self.role}/{self.key_id}" if self.key_id else "system"
+
+
+ANONYMOUS = Principal(organization=None, role=None)
+SYSTEM = Principal(organization="SYSTEM", role=Role.admin)

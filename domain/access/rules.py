@@ -1,0 +1,52 @@
+"""Pure access rules: key format and hashing, who may read or change what."""
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from domain.access.models import Principal, Role
+from domain.errors import AccessDenied
+
+KEY_PREFIX = "hm"
+
+
+def new_key() -> tuple[str, str, str]:
+    """Return (key, prefix, hash) for a fresh random key; only the hash is stored."""
+    prefix = secrets.token_hex(4)
+    key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, hash_key(key)
+
+
+def hash_key(key: str) -> str:
+    """Return the SHA-256 hex digest of a key (keys are 256-bit random, so no slow hash is needed)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def key_is_live(expires_at: datetime | None, revoked_at: datetime | None, now: datetime) -> bool:
+    """Return True when a key is neither revoked nor expired."""
+    return revoked_at is None and (expires_at is None or expires_at > now)
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    """Raise AccessDenied unless the principal has one of the roles."""
+    if principal.role not in roles:
+        wanted = ", ".join(r.value for r in roles)
+        raise AccessDenied(f"this needs one of the roles: {wanted}", required_roles=[r.value for r in roles])
+
+
+def require_writer_of(principal: Principal, owner: str) -> None:
+    """Raise AccessDenied unless the principal may change a station owned by `owner`."""
+    if principal.role is Role.admin:
+        return
+    if principal.role is Role.editor and principal.organization == owner:
+        return
+    raise AccessDenied("only the owner organization's editors or an admin may change this station")
+
+
+def can_see_restricted(principal: Principal, owner: str, operator: str | None) -> bool:
+    """Return True when the principal may see a restricted station of this owner/operator."""
+    if principal.role is Role.admin:
+        return True
+    if principal.role in (Role.editor, Role.viewer):
+        return principal.organization in (owner, operator)
+    return False

@@ -1,0 +1,110 @@
+"""Use cases of access: organizations and API keys."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from domain.access.models import ApiKey, Organization, OrganizationCreate, Principal, Role
+from domain.access.rules import hash_key, key_is_live, new_key, require_role
+from domain.errors import Conflict, NotFound, Unauthenticated
+
+
+class OrganizationNotFound(NotFound):
+    code = "organization-not-found"
+    title = "Organization not found"
+
+
+class DuplicateOrganization(Conflict):
+    code = "duplicate-organization"
+    title = "Organization code already used"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api-key-not-found"
+    title = "API key not found"
+
+
+def get_organization(session: Session, *, code: str) -> Organization:
+    """Return the organization or raise OrganizationNotFound."""
+    org = session.get(Organization, code)
+    if org is None:
+        raise OrganizationNotFound(f"no organization with code '{code}'", code=code)
+    return org
+
+
+def list_organizations(session: Session) -> list[Organization]:
+    """Return every organization, by code."""
+    return list(session.scalars(select(Organization).order_by(Organization.code)))  # type: ignore[arg-type]
+
+
+def register_organization(
+    session: Session, *, principal: Principal, data: OrganizationCreate
+) -> Organization:
+    """Create an organization (admins only)."""
+    require_role(principal, Role.admin)
+    org = Organization.model_validate(data)
+    session.add(org)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise DuplicateOrganization(f"organization '{data.code}' already exists", code=data.code) from exc
+    session.commit()
+    return org
+
+
+def ensure_organization(session: Session, *, data: OrganizationCreate) -> Organization:
+    """Create the organization if its code is new (for seeding); no commit."""
+    org = session.get(Organization, data.code)
+    if org is None:
+        org = Organization.model_validate(data)
+        session.add(org)
+        session.flush()
+    return org
+
+
+def create_key(
+    session: Session,
+    *,
+    organization: str,
+    role: Role,
+    label: str | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its secret, which is never stored and never shown again."""
+    get_organization(session, code=organization)
+    secret, prefix, digest = new_key()
+    key = ApiKey(
+        organization=organization,
+        role=role,
+        key_hash=digest,
+        prefix=prefix,
+        label=label,
+        expires_at=expires_at,
+    )
+    session.add(key)
+    session.commit()
+    return key, secret
+
+
+def revoke_key(session: Session, *, key_id: uuid.UUID | None = None, prefix: str | None = None) -> ApiKey:
+    """Revoke a key by id or by its public prefix."""
+    condition = col(ApiKey.id) == key_id if key_id else col(ApiKey.prefix) == prefix
+    stmt = select(ApiKey).where(condition)
+    key = session.scalars(stmt).first()  # type: ignore[call-overload]
+    if key is None:
+        raise ApiKeyNotFound("no such API key")
+    key.revoked_at = key.revoked_at or datetime.now(UTC)
+    session.commit()
+    return key
+
+
+def authenticate(session: Session, *, secret: str) -> Principal:
+    """Return the principal a key stands for, or raise Unauthenticated (unknown, expired or revoked)."""
+    key = session.scalars(select(ApiKey).where(col(ApiKey.key_hash) == hash_key(secret))).first()  # type: ignore[call-overload]
+    if key is None or not key_is_live(key.expires_at, key.revoked_at, datetime.now(UTC)):
+        raise Unauthenticated("the API key is unknown, expired or revoked")
+    return Principal(organization=key.organization, role=Role(key.role), key_id=key.id)

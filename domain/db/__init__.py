@@ -1,0 +1,1 @@
+"""Database plumbing: engine and session factory, spatial helpers, the metadata registry."""

@@ -1,0 +1,48 @@
+"""Engine and session factory; nothing is created at import time."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlmodel import Session
+
+from domain.settings import Settings
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Return the URL with the psycopg 3 driver named, whatever form it was given in."""
+    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def libpq_url(url: str) -> str:
+    """Return the URL in the plain libpq form that psycopg, psql and pg_dump take."""
+    return "postgresql://" + sqlalchemy_url(url)[len("postgresql+psycopg://") :]
+
+
+def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
+    """Return a pooled engine with a statement timeout, sized for the worker threads."""
+    url = str(
+        settings.database_read_url if read_only and settings.database_read_url else settings.database_url
+    )
+    return create_engine(
+        sqlalchemy_url(url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        pool_timeout=settings.db_connect_timeout_s,
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout_s,
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            "application_name": "hydromet",
+        },
+    )
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """Yield a session for a script or CLI command; the caller commits."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session

@@ -1,0 +1,10 @@
+"""The metadata registry: importing this module registers every table, for Alembic and tests."""
+
+from sqlmodel import SQLModel
+
+import domain.access.models
+import domain.province.models
+import domain.station.models
+import domain.zone.models  # noqa: F401
+
+metadata = SQLModel.metadata

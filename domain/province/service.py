@@ -1,0 +1,24 @@
+"""Province use cases: load the reference polygons, list them."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from domain.db.spatial import from_geojson
+from domain.province.models import Province
+
+
+def load_provinces(session: Session, *, features: list[dict[str, Any]]) -> int:
+    """Insert provinces whose code is new (features carry code, name, MultiPolygon); return how many."""
+    existing = set(session.scalars(select(Province.code)))  # type: ignore[call-overload]
+    added = 0
+    for feature in features:
+        props = feature["properties"]
+        if props["code"] in existing:
+            continue
+        session.add(Province(code=props["code"], name=props["name"], geom=from_geojson(feature["geometry"])))
+        existing.add(props["code"])
+        added += 1
+    session.commit()
+    return added

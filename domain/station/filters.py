@@ -1,0 +1,112 @@
+"""Pure parsing of station list filters and cursors (query strings in, typed values out)."""
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.errors import InvalidQuery
+from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
+
+MAX_RADIUS_KM = 2000.0
+
+
+@dataclass(frozen=True)
+class StationFilter:
+    """The filters of GET /stations, already validated."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+    zone: str | None = None
+    zone_category: str | None = None
+    network: list[str] = field(default_factory=list)
+    station_type: list[str] = field(default_factory=list)
+    automation: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    data_policy: list[str] = field(default_factory=list)
+    owner: list[str] = field(default_factory=list)
+    province: list[str] = field(default_factory=list)
+    wigos_id: str | None = None
+    q: str | None = None
+    updated_since: datetime | None = None
+
+
+def parse_bbox(text: str, name: str = "bbox") -> tuple[float, float, float, float]:
+    """Return (minLon, minLat, maxLon, maxLat) from 'minLon,minLat,maxLon,maxLat' or raise InvalidQuery."""
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise InvalidQuery(
+            f"{name} must be minLon,minLat,maxLon,maxLat (4 numbers), got '{text}'", parameter=name
+        )
+    min_lon, min_lat, max_lon, max_lat = values
+    if not (
+        -180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90
+    ):
+        raise InvalidQuery(f"{name} '{text}' has a coordinate out of range", parameter=name)
+    if min_lon > max_lon or min_lat > max_lat:
+        raise InvalidQuery(f"{name} '{text}': the minimum must not exceed the maximum", parameter=name)
+    return min_lon, min_lat, max_lon, max_lat
+
+
+def parse_near(text: str, radius_km: float | None) -> tuple[tuple[float, float], float]:
+    """Return ((lon, lat), radius_km) for near=lon,lat&radius_km= or raise InvalidQuery."""
+    try:
+        lon, lat = (float(p) for p in text.split(","))
+    except ValueError as exc:
+        raise InvalidQuery(f"near must be lon,lat, got '{text}'", parameter="near") from exc
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidQuery(f"near '{text}' is out of range", parameter="near")
+    if radius_km is None:
+        raise InvalidQuery("near needs radius_km", parameter="radius_km")
+    if not 0 < radius_km <= MAX_RADIUS_KM:
+        raise InvalidQuery(f"radius_km must be in (0, {MAX_RADIUS_KM}]", parameter="radius_km")
+    return (lon, lat), radius_km
+
+
+def parse_enum_list(
+    values: list[str],
+    allowed: type[Network | StationType | Automation | StationStatus | DataPolicy],
+    name: str,
+) -> list[str]:
+    """Return the comma-separated values checked against an enum, or raise InvalidQuery naming them."""
+    out: list[str] = []
+    ok = {e.value for e in allowed}
+    for raw in values:
+        for value in (v.strip() for v in raw.split(",")):
+            if value not in ok:
+                raise InvalidQuery(
+                    f"{name}='{value}' is not one of: {', '.join(sorted(ok))}",
+                    parameter=name,
+                    allowed=sorted(ok),
+                )
+            out.append(value)
+    return out
+
+
+def split_list(values: list[str]) -> list[str]:
+    """Return comma-separated values flattened."""
+    return [v.strip() for raw in values for v in raw.split(",") if v.strip()]
+
+
+_CURSOR_RE = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+def encode_cursor(key: str) -> str:
+    """Return an opaque cursor for a keyset position."""
+    return base64.urlsafe_b64encode(key.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    """Return the keyset position inside a cursor or raise InvalidQuery."""
+    try:
+        if not _CURSOR_RE.match(cursor):
+            raise ValueError(cursor)
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidQuery("cursor is not one this service gave out", parameter="cursor") from exc

@@ -1,0 +1,62 @@
+"""Output formats of station lists: CSV columns matching the import format, and page envelopes."""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+CSV_COLUMNS = [
+    "id", "national_code", "name", "network", "station_types", "automation", "status", "latitude",
+    "longitude", "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "legal_basis", "province",
+    "zones", "river", "basin", "variables", "closed_date", "updated_at", "revision",
+]  # fmt: skip
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def csv_row(station: dict[str, Any]) -> list[str]:
+    """Return one CSV row for a station in the API's JSON shape."""
+    lon, lat = station["location"]["coordinates"][:2]
+    flat = dict(station, latitude=lat, longitude=lon)
+    flat["variables"] = [
+        f"{v['name']}:{v['interval_min']}" if v.get("interval_min") else v["name"]
+        for v in station.get("variables") or []
+    ]
+    return [_cell(flat.get(c)) for c in CSV_COLUMNS]
+
+
+def csv_lines(stations_json: Iterable[str], *, header: bool = True) -> Iterator[str]:
+    """Yield CSV text, a line at a time, for stations given as JSON text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if header:
+        writer.writerow(CSV_COLUMNS)
+    for text in stations_json:
+        writer.writerow(csv_row(json.loads(text)))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def json_page(items: list[str], next_url: str | None) -> str:
+    """Return the JSON list envelope {"items": [...], "next": ...} around pre-serialized items."""
+    return '{"items":[' + ",".join(items) + '],"next":' + json.dumps(next_url) + "}"
+
+
+def geojson_page(items: list[str], next_url: str | None, number_matched: int | None = None) -> str:
+    """Return a GeoJSON FeatureCollection around pre-serialized features, with a next link."""
+    links = [{"rel": "next", "href": next_url, "type": "application/geo+json"}] if next_url else []
+    extra = f',"numberMatched":{number_matched}' if number_matched is not None else ""
+    return (
+        '{"type":"FeatureCollection","features":[' + ",".join(items) + "]"
+        + f',"numberReturned":{len(items)}{extra},"links":' + json.dumps(links) + "}"
+    )  # fmt: skip

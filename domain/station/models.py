@@ -1,0 +1,239 @@
+"""Station tables and API schemas (the SQLModel ladder Base -> table -> Create/Update/Public)."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from geojson_pydantic import Point
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field as DbField
+from sqlmodel import SQLModel
+
+from domain.db.clock import utcnow
+from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
+from domain.station.rules import check_wigos_ids
+
+
+class Variable(BaseModel):
+    """An observed variable and how often it is reported."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    interval_min: int | None = Field(default=None, gt=0, le=525_600)
+
+
+def _check_point(point: Point) -> Point:
+    lon, lat = point.coordinates[0], point.coordinates[1]
+    if not -90 <= lat <= 90:
+        raise ValueError(f"latitude {lat} is out of range [-90, 90]")
+    if not -180 <= lon <= 180:
+        raise ValueError(f"longitude {lon} is out of range [-180, 180]")
+    return point
+
+
+class StationFields(BaseModel):
+    """Fields a client may write; shared by Create and Update."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    national_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+    name: str = Field(min_length=1, max_length=300)
+    network: Network
+    legal_basis: str | None = Field(default=None, max_length=500)
+    station_types: list[StationType] = Field(min_length=1, max_length=11)
+    automation: Automation
+    status: StationStatus = StationStatus.operational
+    location: Point
+    elevation_m: float | None = Field(default=None, ge=-500, le=9000)
+    wigos_ids: list[str] = Field(default_factory=list, max_length=10)
+    owner: str | None = Field(default=None, max_length=32, description="Set by admins only")
+    operator: str | None = Field(default=None, max_length=32)
+    data_policy: DataPolicy = DataPolicy.core
+    river: str | None = Field(default=None, max_length=200)
+    basin: str | None = Field(default=None, max_length=200)
+    variables: list[Variable] = Field(default_factory=list, max_length=100)
+
+    _point = field_validator("location")(_check_point)
+
+    @field_validator("wigos_ids")
+    @classmethod
+    def _valid_wsis(cls, value: list[str]) -> list[str]:
+        try:
+            return check_wigos_ids(value)
+        except Exception as exc:  # re-raised as a validation error with the field's pointer
+            raise ValueError(str(exc)) from exc
+
+
+class StationCreate(StationFields):
+    """Body of POST /stations."""
+
+
+class StationUpdate(BaseModel):
+    """Body of PATCH /stations/{id}: every field optional, applied with exclude_unset."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    national_code: str | None = Field(default=None, min_length=1, max_length=64)
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    network: Network | None = None
+    legal_basis: str | None = Field(default=None, max_length=500)
+    station_types: list[StationType] | None = Field(default=None, min_length=1, max_length=11)
+    automation: Automation | None = None
+    status: StationStatus | None = None
+    location: Point | None = None
+    elevation_m: float | None = Field(default=None, ge=-500, le=9000)
+    wigos_ids: list[str] | None = Field(default=None, max_length=10)
+    owner: str | None = Field(default=None, max_length=32)
+    operator: str | None = Field(default=None, max_length=32)
+    data_policy: DataPolicy | None = None
+    river: str | None = Field(default=None, max_length=200)
+    basin: str | None = Field(default=None, max_length=200)
+    variables: list[Variable] | None = Field(default=None, max_length=100)
+    reason: str | None = Field(default=None, max_length=500, description="Why; kept in the history")
+
+    _point = field_validator("location")(lambda v: v if v is None else _check_point(v))
+    _wsis = field_validator("wigos_ids")(lambda v: v if v is None else StationFields._valid_wsis(v))
+
+
+class StationClose(BaseModel):
+    """Body of DELETE /stations/{id}: closing keeps the record."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+    closed_date: date | None = None
+    successor_id: uuid.UUID | None = None
+
+
+class StationPublic(StationFields):
+    """A station as the API returns it."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: uuid.UUID
+    owner: str | None = None
+    province: str | None = None
+    zones: list[str] = Field(default_factory=list)
+    closed_date: date | None = None
+    close_reason: str | None = None
+    successor_id: uuid.UUID | None = None
+    created_at: datetime
+    updated_at: datetime
+    revision: int
+
+
+class Station(SQLModel, table=True):
+    """The station table."""
+
+    __tablename__ = "station"
+    __table_args__ = (
+        UniqueConstraint("national_code", name="uq_station_code"),
+        Index(
+            "ix_station_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+        Index("ix_station_wigos_ids", "wigos_ids", postgresql_using="gin"),
+        Index("ix_station_station_types", "station_types", postgresql_using="gin"),
+        Index("ix_station_updated_at", "updated_at"),
+    )
+    id: uuid.UUID = DbField(default_factory=uuid.uuid4, primary_key=True)
+    national_code: str = DbField(max_length=64)
+    name: str = DbField(max_length=300)
+    search_text: str = DbField(sa_column=Column(Text, nullable=False))
+    network: str = DbField(sa_column=Column(String(16), nullable=False, index=True))
+    legal_basis: str | None = DbField(default=None, sa_column=Column(Text))
+    station_types: list[str] = DbField(sa_column=Column(ARRAY(String(32)), nullable=False))
+    automation: str = DbField(sa_column=Column(String(16), nullable=False, index=True))
+    status: str = DbField(sa_column=Column(String(16), nullable=False, index=True))
+    location: Any = DbField(sa_type=Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+    elevation_m: float | None = None
+    wigos_ids: list[str] = DbField(sa_column=Column(ARRAY(String(40)), nullable=False, server_default="{}"))
+    owner: str = DbField(
+        sa_column=Column(
+            String(32), ForeignKey("organization.code", onupdate="CASCADE"), nullable=False, index=True
+        )
+    )
+    operator: str | None = DbField(
+        default=None, sa_column=Column(String(32), ForeignKey("organization.code", onupdate="CASCADE"))
+    )
+    data_policy: str = DbField(sa_column=Column(String(16), nullable=False, index=True))
+    province: str | None = DbField(
+        default=None, sa_column=Column(String(16), ForeignKey("province.code"), index=True)
+    )
+    river: str | None = None
+    basin: str | None = None
+    variables: list[dict[str, Any]] = DbField(sa_column=Column(JSONB, nullable=False, server_default="[]"))
+    closed_date: date | None = DbField(default=None, sa_column=Column(Date))
+    close_reason: str | None = DbField(default=None, sa_column=Column(Text))
+    successor_id: uuid.UUID | None = DbField(default=None, foreign_key="station.id")
+    created_at: datetime = DbField(
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    updated_at: datetime = DbField(
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    revision: int = DbField(default=1)
+
+
+class StationWigosId(SQLModel, table=True):
+    """One WIGOS identifier, held by exactly one station (the primary key makes it unique)."""
+
+    __tablename__ = "station_wigos_id"
+    wsi: str = DbField(primary_key=True, max_length=40)
+    station_id: uuid.UUID = DbField(
+        sa_column=Column(ForeignKey("station.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    is_primary: bool = False
+
+
+class StationRevision(SQLModel, table=True):
+    """One change to a station: who, when, why, what changed and the full new state.
+
+    `seq` orders the partners' change feed; `txid` lets the feed read only committed history.
+    """
+
+    __tablename__ = "station_revision"
+    __table_args__ = (UniqueConstraint("station_id", "revision", name="uq_station_revision"),)
+    seq: int | None = DbField(
+        default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True)
+    )
+    station_id: uuid.UUID = DbField(
+        sa_column=Column(ForeignKey("station.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    revision: int
+    op: str = DbField(sa_column=Column(String(32), nullable=False))
+    actor: str = DbField(max_length=200)
+    organization: str | None = DbField(default=None, max_length=32)
+    at: datetime = DbField(
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    reason: str | None = DbField(default=None, sa_column=Column(Text))
+    changes: dict[str, Any] = DbField(sa_column=Column(JSONB, nullable=False, server_default="{}"))
+    state: dict[str, Any] = DbField(sa_column=Column(JSONB, nullable=False))
+
+
+class RevisionPublic(BaseModel):
+    """A revision as /history lists it."""
+
+    revision: int
+    op: str
+    actor: str
+    organization: str | None
+    at: datetime
+    reason: str | None
+    changes: dict[str, Any]

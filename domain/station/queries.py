@@ -1,0 +1,225 @@
+"""All station SQL: the JSON/GeoJSON built in the database for hot reads, filters, and writes."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ARRAY, ColumnElement, Select, String, cast, delete, func, literal, or_, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import Session, col
+from sqlmodel import select as orm_select
+
+from domain.access.models import Principal, Role
+from domain.db.spatial import as_geography, envelope, point
+from domain.province.models import Province
+from domain.station.filters import StationFilter
+from domain.station.models import Station, StationRevision, StationWigosId
+from domain.station.rules import fold
+from domain.zone.models import PriorityZone, PriorityZonePart
+
+S = Station.__table__.c  # type: ignore[attr-defined]
+ZP = PriorityZonePart.__table__.c  # type: ignore[attr-defined]
+Z = PriorityZone.__table__.c  # type: ignore[attr-defined]
+
+
+def zones_of_location() -> ColumnElement[Any]:
+    """Return a correlated subquery: the codes of the zones a station lies in."""
+    sub = (
+        select(func.coalesce(func.array_agg(func.distinct(ZP.zone_code)), cast(literal("{}"), ARRAY(String))))
+        .where(func.ST_Intersects(ZP.geom, S.location))
+        .scalar_subquery()
+    )
+    return sub
+
+
+def _properties() -> list[Any]:
+    return [
+        "id", S.id, "national_code", S.national_code, "name", S.name, "network", S.network,
+        "legal_basis", S.legal_basis, "station_types", S.station_types, "automation", S.automation,
+        "status", S.status, "elevation_m", S.elevation_m, "wigos_ids", S.wigos_ids, "owner", S.owner,
+        "operator", S.operator, "data_policy", S.data_policy, "province", S.province, "river", S.river,
+        "basin", S.basin, "variables", S.variables, "zones", zones_of_location(),
+        "closed_date", S.closed_date, "close_reason", S.close_reason, "successor_id", S.successor_id,
+        "created_at", S.created_at, "updated_at", S.updated_at, "revision", S.revision,
+    ]  # fmt: skip
+
+
+def _geometry() -> ColumnElement[Any]:
+    return func.cast(func.ST_AsGeoJSON(S.location, 6), type_=S.variables.type)
+
+
+def station_json() -> ColumnElement[Any]:
+    """Return the SQL expression of one station as the API's JSON object."""
+    props = _properties()
+    return func.json_build_object(*props[:8], "location", _geometry(), *props[8:])
+
+
+def station_feature() -> ColumnElement[Any]:
+    """Return the SQL expression of one station as a GeoJSON Feature."""
+    return func.json_build_object(
+        "type",
+        "Feature",
+        "id",
+        S.id,
+        "geometry",
+        _geometry(),
+        "properties",
+        func.json_build_object(*_properties()),
+    )
+
+
+def visibility(principal: Principal) -> ColumnElement[bool]:
+    """Return the condition of the stations a principal may see (restricted ones only to their own)."""
+    if principal.role is Role.admin:
+        return true()
+    open_: ColumnElement[bool] = S.data_policy != "restricted"
+    if principal.role in (Role.editor, Role.viewer) and principal.organization:
+        return or_(open_, S.owner == principal.organization, S.operator == principal.organization)
+    return open_
+
+
+def _zone_condition(code: str | None, category: str | None) -> ColumnElement[bool]:
+    parts = select(ZP.zone_code).join(PriorityZone.__table__, Z.code == ZP.zone_code)  # type: ignore[attr-defined]
+    parts = parts.where(func.ST_Intersects(ZP.geom, S.location))
+    if code:
+        parts = parts.where(ZP.zone_code == code)
+    if category:
+        parts = parts.where(Z.category == category)
+    return parts.exists()
+
+
+def filter_conditions(f: StationFilter) -> list[ColumnElement[bool]]:
+    """Return the SQL conditions of a validated filter."""
+    c: list[ColumnElement[bool]] = []
+    if f.bbox:
+        c.append(func.ST_Intersects(S.location, envelope(f.bbox)))
+    if f.near and f.radius_km:
+        c.append(func.ST_DWithin(as_geography(S.location), as_geography(point(*f.near)), f.radius_km * 1000))
+    if f.zone or f.zone_category:
+        c.append(_zone_condition(f.zone, f.zone_category))
+    for column, values in (
+        (S.network, f.network), (S.automation, f.automation), (S.status, f.status),
+        (S.data_policy, f.data_policy), (S.owner, f.owner), (S.province, f.province),
+    ):  # fmt: skip
+        if values:
+            c.append(column.in_(values))
+    if f.station_type:
+        c.append(S.station_types.overlap(f.station_type))
+    if f.wigos_id:
+        c.append(S.wigos_ids.contains([f.wigos_id]))
+    if f.q:
+        c.append(S.search_text.contains(fold(f.q), autoescape=True))
+    if f.updated_since:
+        c.append(S.updated_at >= f.updated_since)
+    return c
+
+
+def select_station_page(
+    f: StationFilter, principal: Principal, *, after: str | None, limit: int, geojson: bool
+) -> Select[Any]:
+    """Return the query of one keyset page (limit + 1 rows, to know if another follows)."""
+    body = station_feature() if geojson else station_json()
+    stmt = select(S.national_code, func.cast(body, type_=S.search_text.type))
+    stmt = stmt.where(visibility(principal), *filter_conditions(f))
+    if after is not None:
+        stmt = stmt.where(S.national_code > after)
+    return stmt.order_by(S.national_code).limit(limit + 1)
+
+
+def count_stations(session: Session, f: StationFilter, principal: Principal) -> int:
+    """Return how many stations match (for numberMatched)."""
+    stmt = (
+        select(func.count())
+        .select_from(Station.__table__)  # type: ignore[attr-defined]
+        .where(visibility(principal), *filter_conditions(f))
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def select_station_json(
+    session: Session, station_id: uuid.UUID, principal: Principal, *, geojson: bool = False
+) -> tuple[str, int] | None:
+    """Return one station as JSON text with its revision, or None when missing or not visible."""
+    body = station_feature() if geojson else station_json()
+    stmt = select(func.cast(body, type_=S.search_text.type), S.revision)
+    row = session.execute(stmt.where(S.id == station_id, visibility(principal))).first()
+    return (str(row[0]), int(row[1])) if row else None
+
+
+def lock_station(session: Session, station_id: uuid.UUID) -> Station | None:
+    """Return the station row locked FOR UPDATE (serializes concurrent writers)."""
+    stmt = orm_select(Station).where(col(Station.id) == station_id).with_for_update()
+    return session.exec(stmt).first()
+
+
+def select_station_by_code(session: Session, national_code: str) -> Station | None:
+    """Return the station with this national code."""
+    return session.exec(orm_select(Station).where(col(Station.national_code) == national_code)).first()
+
+
+def select_wsi_holders(session: Session, wsis: list[str]) -> dict[str, uuid.UUID]:
+    """Return {wsi: station id} for identifiers already held."""
+    if not wsis:
+        return {}
+    rows = session.exec(orm_select(StationWigosId).where(col(StationWigosId.wsi).in_(wsis))).all()
+    return {r.wsi: r.station_id for r in rows}
+
+
+def replace_wsis(session: Session, station_id: uuid.UUID, wsis: list[str]) -> None:
+    """Make the station hold exactly these identifiers (the first is primary)."""
+    session.execute(delete(StationWigosId).where(col(StationWigosId.station_id) == station_id))
+    for i, wsi in enumerate(wsis):
+        session.add(StationWigosId(wsi=wsi, station_id=station_id, is_primary=i == 0))
+    session.flush()
+
+
+def province_of(session: Session, lon: float, lat: float, max_km: float) -> str | None:
+    """Return the province containing the point, else the nearest within `max_km`, else None."""
+    pt = point(lon, lat)
+    P = Province.__table__.c  # type: ignore[attr-defined]
+    inside = session.execute(select(P.code).where(func.ST_Intersects(P.geom, pt)).limit(1)).scalar()
+    if inside:
+        return str(inside)
+    near = session.execute(
+        select(P.code)
+        .where(func.ST_DWithin(as_geography(P.geom), as_geography(pt), max_km * 1000))
+        .order_by(func.ST_Distance(as_geography(P.geom), as_geography(pt)))
+        .limit(1)
+    ).scalar()
+    return str(near) if near else None
+
+
+def insert_revision(session: Session, revision: StationRevision) -> None:
+    """Append a revision to a station's history."""
+    session.add(revision)
+    session.flush()
+
+
+def select_revisions(
+    session: Session, station_id: uuid.UUID, *, after: int, limit: int
+) -> list[StationRevision]:
+    """Return a page of a station's revisions, oldest first."""
+    stmt = (
+        orm_select(StationRevision)
+        .where(col(StationRevision.station_id) == station_id, col(StationRevision.revision) > after)
+        .order_by(col(StationRevision.revision))
+        .limit(limit + 1)
+    )
+    return list(session.exec(stmt).all())
+
+
+def select_state_as_of(session: Session, station_id: uuid.UUID, at: datetime) -> StationRevision | None:
+    """Return the latest revision of a station at or before `at`."""
+    stmt = (
+        orm_select(StationRevision)
+        .where(col(StationRevision.station_id) == station_id, col(StationRevision.at) <= at)
+        .order_by(col(StationRevision.revision).desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def upsert_wsi_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert identifier rows, ignoring ones already present (for bulk loads)."""
+    if rows:
+        session.execute(pg_insert(StationWigosId.__table__).values(rows).on_conflict_do_nothing())  # type: ignore[attr-defined]

@@ -1,0 +1,97 @@
+"""Station read use cases: one station, keyset pages, history and past states."""
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from domain.access.models import Principal
+from domain.station import queries
+from domain.station.filters import StationFilter, decode_cursor, encode_cursor
+from domain.station.models import RevisionPublic
+from domain.station.service import StationNotFound
+
+
+@dataclass(frozen=True)
+class JsonPage:
+    """A page of items already serialized to JSON text by the database, and the next cursor."""
+
+    items: list[str]
+    next_cursor: str | None
+
+
+def get_station_json(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, geojson: bool = False
+) -> tuple[str, int]:
+    """Return one visible station as JSON text and its revision; StationNotFound also for hidden ones."""
+    found = queries.select_station_json(session, station_id, principal, geojson=geojson)
+    if found is None:
+        raise StationNotFound(f"no station {station_id}", station_id=str(station_id))
+    return found
+
+
+def list_stations(
+    session: Session,
+    *,
+    principal: Principal,
+    filters: StationFilter,
+    cursor: str | None,
+    limit: int,
+    geojson: bool,
+) -> JsonPage:
+    """Return one keyset page of visible stations matching the filters."""
+    after = decode_cursor(cursor) if cursor else None
+    stmt = queries.select_station_page(filters, principal, after=after, limit=limit, geojson=geojson)
+    rows = session.execute(stmt).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return JsonPage(
+        items=[r[1] for r in rows], next_cursor=encode_cursor(rows[-1][0]) if more and rows else None
+    )
+
+
+def iterate_stations(
+    session: Session, *, principal: Principal, filters: StationFilter, geojson: bool, batch: int = 1000
+) -> Iterator[str]:
+    """Yield every matching station as JSON text, page after page (for exports)."""
+    cursor: str | None = None
+    while True:
+        page = list_stations(
+            session, principal=principal, filters=filters, cursor=cursor, limit=batch, geojson=geojson
+        )
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def count_stations(session: Session, *, principal: Principal, filters: StationFilter) -> int:
+    """Return how many visible stations match."""
+    return queries.count_stations(session, filters, principal)
+
+
+def station_history(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, after: int, limit: int
+) -> tuple[list[RevisionPublic], int | None]:
+    """Return a page of revisions (who, when, why, what changed) and the next `after` value."""
+    get_station_json(session, principal=principal, station_id=station_id)
+    revisions = queries.select_revisions(session, station_id, after=after, limit=limit)
+    more = len(revisions) > limit
+    items = [RevisionPublic.model_validate(r, from_attributes=True) for r in revisions[:limit]]
+    return items, (items[-1].revision if more else None)
+
+
+def station_as_of(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, at: datetime
+) -> dict[str, Any]:
+    """Return the state a station had at `at` (StationNotFound if it did not exist yet)."""
+    get_station_json(session, principal=principal, station_id=station_id)
+    revision = queries.select_state_as_of(session, station_id, at)
+    if revision is None:
+        raise StationNotFound(
+            f"station {station_id} did not exist at {at.isoformat()}", station_id=str(station_id)
+        )
+    return dict(revision.state)

@@ -1,0 +1,234 @@
+"""Station use cases: register, change, close, read, list, history. Each write ends in one commit."""
+
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from domain.access.models import Principal, Role
+from domain.access.rules import can_see_restricted, require_role, require_writer_of
+from domain.access.service import get_organization
+from domain.db.spatial import from_geojson, to_geojson
+from domain.errors import AccessDenied, Conflict, NotFound, PreconditionFailed, RuleViolation
+from domain.station import queries
+from domain.station.models import Station, StationClose, StationCreate, StationRevision, StationUpdate
+from domain.station.rules import archipelago_province, changed_fields, check_location, search_text
+
+log = logging.getLogger(__name__)
+OFFSHORE_PROVINCE_KM = 150.0  # an offshore station belongs to the nearest province within this distance
+
+
+class StationNotFound(NotFound):
+    code = "station-not-found"
+    title = "Station not found"
+
+
+class DuplicateStationCode(Conflict):
+    code = "duplicate-station-code"
+    title = "National station code already used"
+
+
+class DuplicateWigosId(Conflict):
+    code = "duplicate-wigos-id"
+    title = "WIGOS identifier already held by another station"
+
+
+class StationClosed(RuleViolation):
+    code = "station-closed"
+    title = "Station is closed"
+
+
+def snapshot(station: Station) -> dict[str, Any]:
+    """Return the full state of a station as JSON-ready data (what a revision keeps)."""
+    data = station.model_dump(exclude={"search_text", "location"}, mode="json")
+    data["location"] = to_geojson(station.location)
+    return data
+
+
+def _apply_location(session: Session, station: Station, location: dict[str, Any]) -> None:
+    lon, lat = float(location["coordinates"][0]), float(location["coordinates"][1])
+    check_location(lon, lat)
+    station.location = from_geojson({"type": "Point", "coordinates": [lon, lat]})
+    station.province = archipelago_province(lon, lat) or queries.province_of(
+        session, lon, lat, OFFSHORE_PROVINCE_KM
+    )
+
+
+def _check_wsis_free(session: Session, wsis: list[str], station_id: uuid.UUID) -> None:
+    held = {w: sid for w, sid in queries.select_wsi_holders(session, wsis).items() if sid != station_id}
+    if held:
+        wsi = next(iter(held))
+        raise DuplicateWigosId(f"WIGOS identifier {wsi} is already held by another station", wsi=wsi)
+
+
+def _check_code_free(session: Session, code: str, station_id: uuid.UUID) -> None:
+    other = queries.select_station_by_code(session, code)
+    if other is not None and other.id != station_id:
+        raise DuplicateStationCode(f"national code '{code}' is already used", national_code=code)
+
+
+def _resolve_owner(session: Session, principal: Principal, owner: str | None) -> str:
+    if principal.role is Role.admin:
+        if owner is None:
+            raise RuleViolation("an admin must name the owner organization", pointer="#/owner")
+    elif owner is not None and owner != principal.organization:
+        raise AccessDenied("only an admin may set the owner to another organization", pointer="#/owner")
+    code = owner or str(principal.organization)
+    get_organization(session, code=code)
+    return code
+
+
+def _record(
+    session: Session,
+    station: Station,
+    principal: Principal,
+    op: str,
+    before: dict[str, Any] | None,
+    reason: str | None,
+) -> None:
+    state = snapshot(station)
+    changes = changed_fields(before or {}, state)
+    for volatile in ("updated_at", "revision", "created_at"):
+        changes.pop(volatile, None)
+    rev = StationRevision(
+        station_id=station.id, revision=station.revision, op=op, actor=principal.actor,
+        organization=principal.organization, at=station.updated_at, reason=reason,
+        changes=changes, state=state,
+    )  # fmt: skip
+    queries.insert_revision(session, rev)
+
+
+def _commit(session: Session, data_code: str) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        text = str(exc.orig)
+        if "uq_station_code" in text:
+            raise DuplicateStationCode(
+                f"national code '{data_code}' is already used", national_code=data_code
+            ) from exc
+        if "station_wigos_id_pkey" in text:
+            raise DuplicateWigosId("a WIGOS identifier is already held by another station") from exc
+        raise
+
+
+def register_station(session: Session, *, principal: Principal, data: StationCreate) -> Station:
+    """Register a new station; owner defaults to the caller's organization."""
+    require_role(principal, Role.admin, Role.editor)
+    owner = _resolve_owner(session, principal, data.owner)
+    if data.operator:
+        get_organization(session, code=data.operator)
+    now = datetime.now(UTC)
+    fields = data.model_dump(mode="json", exclude={"location", "owner"})
+    station = Station(
+        **fields,
+        owner=owner,
+        search_text=search_text(data.name, data.national_code),
+        created_at=now,
+        updated_at=now,
+        revision=1,
+    )
+    _apply_location(session, station, data.location.model_dump())
+    _check_code_free(session, data.national_code, station.id)
+    _check_wsis_free(session, data.wigos_ids, station.id)
+    session.add(station)
+    session.flush()
+    queries.replace_wsis(session, station.id, data.wigos_ids)
+    _record(session, station, principal, "create", None, "registered")
+    _commit(session, data.national_code)
+    return station
+
+
+def _locked(session: Session, principal: Principal, station_id: uuid.UUID) -> Station:
+    station = queries.lock_station(session, station_id)
+    if station is None or (
+        station.data_policy == "restricted"
+        and not can_see_restricted(principal, station.owner, station.operator)
+    ):
+        raise StationNotFound(f"no station {station_id}", station_id=str(station_id))
+    return station
+
+
+def update_station(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, data: StationUpdate, if_match: int
+) -> Station:
+    """Apply a partial change, refusing it unless `if_match` is the current revision."""
+    require_role(principal, Role.admin, Role.editor)
+    station = _locked(session, principal, station_id)
+    require_writer_of(principal, station.owner)
+    if station.revision != if_match:
+        raise PreconditionFailed(
+            f"station is at revision {station.revision}, not {if_match}", current_revision=station.revision
+        )
+    changes = data.model_dump(exclude_unset=True, mode="json", exclude={"reason"})
+    if "owner" in changes and changes["owner"] != station.owner:
+        if principal.role is not Role.admin:
+            raise AccessDenied("only an admin may change the owner", pointer="#/owner")
+        get_organization(session, code=changes["owner"])
+    if changes.get("operator"):
+        get_organization(session, code=changes["operator"])
+    for required in (
+        "national_code",
+        "name",
+        "network",
+        "station_types",
+        "automation",
+        "status",
+        "location",
+        "data_policy",
+        "owner",
+    ):
+        if required in changes and changes[required] is None:
+            raise RuleViolation(f"{required} cannot be null", pointer=f"#/{required}")
+    before = snapshot(station)
+    _apply_changes(session, station, changes)
+    if snapshot(station) == before:
+        return station
+    station.revision += 1
+    station.updated_at = datetime.now(UTC)
+    if station.status == "closed" and station.closed_date is None:
+        station.closed_date = station.updated_at.date()
+    _record(session, station, principal, "update", before, data.reason)
+    _commit(session, station.national_code)
+    return station
+
+
+def _apply_changes(session: Session, station: Station, changes: dict[str, Any]) -> None:
+    if "national_code" in changes:
+        _check_code_free(session, changes["national_code"], station.id)
+    if "wigos_ids" in changes:
+        _check_wsis_free(session, changes["wigos_ids"], station.id)
+        queries.replace_wsis(session, station.id, changes["wigos_ids"])
+    if "location" in changes:
+        _apply_location(session, station, changes.pop("location"))
+    for key, value in changes.items():
+        setattr(station, key, value)
+    station.search_text = search_text(station.name, station.national_code)
+
+
+def close_station(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, data: StationClose
+) -> Station:
+    """Close a station: keep the record, with its date, reason and successor."""
+    require_role(principal, Role.admin, Role.editor)
+    station = _locked(session, principal, station_id)
+    require_writer_of(principal, station.owner)
+    if station.status == "closed":
+        raise StationClosed(f"station {station_id} is already closed", closed_date=str(station.closed_date))
+    if data.successor_id is not None:
+        if data.successor_id == station_id or queries.lock_station(session, data.successor_id) is None:
+            raise RuleViolation("successor_id must be another existing station", pointer="#/successor_id")
+    before = snapshot(station)
+    station.status = "closed"
+    station.closed_date = data.closed_date or date.today()
+    station.close_reason = data.reason
+    station.successor_id = data.successor_id
+    station.revision += 1
+    station.updated_at = datetime.now(UTC)
+    _record(session, station, principal, "close", before, data.reason)
+    session.commit()
+    return station
