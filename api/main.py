@@ -9,7 +9,19 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.middleware import BodyLimit, Metrics, Observe
-from api.routers import health, organizations, stations
+from api.routers import (
+    coverage,
+    equipment,
+    health,
+    imports,
+    maintenance,
+    map,
+    ogc,
+    organizations,
+    share,
+    stations,
+    zones,
+)
 from domain.db.engine import make_engine
 from domain.settings import Settings, get_settings
 
@@ -37,9 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.metrics = Metrics()
     errors.install(app)
-    app.include_router(health.router)
-    for router in (stations.router, organizations.router):
-        app.include_router(router, prefix=settings.api_prefix)
+    for router in (health.router, share.router, ogc.router, map.router):
+        app.include_router(router)
+    api_routers = (stations, organizations, equipment, maintenance, zones, coverage, imports)
+    for module in api_routers:
+        app.include_router(module.router, prefix=settings.api_prefix)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]

@@ -14,6 +14,8 @@ from domain.station import queries as station_queries
 from domain.station.enums import StationStatus
 from domain.station.models import StationClose
 from domain.station.service import close_station, register_station
+from seed import equipment as seed_equipment
+from seed import zones as seed_zones
 from seed.organizations import ORGANIZATIONS
 from seed.provinces import province_features
 from seed.stations import Rejected, SeedStation, grdc_stations, isd_stations
@@ -70,4 +72,6 @@ def seed_all(session: Session, progress: Progress = log.info) -> SeedReport:
     report.provinces = load_provinces(session, features=province_features())
     progress(f"provinces: {report.provinces} added")
     load_stations(session, report, progress)
+    for step in (seed_zones.load, seed_equipment.load):
+        step(session, progress)
     return report

@@ -3,7 +3,11 @@
 from sqlmodel import SQLModel
 
 import domain.access.models
+import domain.coverage.models
+import domain.equipment.models
+import domain.maintenance.models
 import domain.province.models
+import domain.sharing.models
 import domain.station.models
 import domain.zone.models  # noqa: F401
 

@@ -1,0 +1,1 @@
+"""Coverage tables and schemas (to be filled in by the coverage work)."""

@@ -1,0 +1,1 @@
+"""Equipment tables and schemas (to be filled in by the equipment work)."""

@@ -1,0 +1,1 @@
+"""Maintenance tables and schemas (to be filled in by the maintenance work)."""

@@ -1,0 +1,1 @@
+"""Sharing tables and schemas (to be filled in by the sharing work)."""
