@@ -51,7 +51,8 @@ PROGRAM_BY_NETWORK: Final[Mapping[str, str]] = MappingProxyType(
         "specialized": f"{CODES}/ProgramAffiliation/nonAffiliated",
     }
 )
-# National stations of these types belong to a GOS element of their own instead of GOSGeneral.
+# National stations of these types also belong to a GOS element of their own; a national station whose
+# only types are these is listed there alone, not under GOSGeneral.
 NATIONAL_PROGRAM_BY_STATION_TYPE: Final[Mapping[str, str]] = MappingProxyType(
     {
         "radar": f"{CODES}/ProgramAffiliation/WRO",
@@ -144,5 +145,8 @@ def program_uris(network: str | None, station_types: Iterable[str]) -> list[str]
     """Return the ProgramAffiliation URIs of a station from its network and types."""
     if network != "national":
         return [PROGRAM_BY_NETWORK["specialized"]]
-    special = [NATIONAL_PROGRAM_BY_STATION_TYPE[t] for t in station_types if t in NATIONAL_PROGRAM_BY_STATION_TYPE]
-    return list(dict.fromkeys(special)) or [PROGRAM_BY_NETWORK["national"]]
+    types = list(station_types)
+    special = [NATIONAL_PROGRAM_BY_STATION_TYPE[t] for t in types if t in NATIONAL_PROGRAM_BY_STATION_TYPE]
+    surface = not types or any(t not in NATIONAL_PROGRAM_BY_STATION_TYPE for t in types)
+    general = [PROGRAM_BY_NETWORK["national"]] if surface else []
+    return list(dict.fromkeys(general + special))
