@@ -3,6 +3,7 @@
 import argparse
 import logging
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -13,7 +14,7 @@ from alembic.config import Config
 
 from domain.access.models import Role
 from domain.access.service import authenticate, create_key, revoke_key
-from domain.db.engine import make_engine, session_scope
+from domain.db.engine import libpq_url, make_engine, session_scope
 from domain.errors import DomainError
 from domain.settings import Settings, get_settings
 
@@ -105,6 +106,32 @@ def cmd_keys_dev_admin(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _pg_tool(name: str) -> str:
+    candidate = Path("/usr/lib/postgresql/15/bin") / name
+    return str(candidate) if candidate.exists() else name
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a compressed custom-format dump of the whole database (pg_dump -Fc)."""
+    url = libpq_url(str(get_settings().database_url))
+    subprocess.run(
+        [_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={args.file}", url], check=True
+    )
+    say(f"backup written to {args.file} ({Path(args.file).stat().st_size} bytes)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a dump made by `hydromet backup` into the configured (empty or replaced) database."""
+    url = libpq_url(str(get_settings().database_url))
+    cmd = [_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction", f"--dbname={url}"]
+    if args.clean:
+        cmd += ["--clean", "--if-exists"]
+    subprocess.run([*cmd, args.file], check=True)
+    say(f"restored {args.file}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hydromet", description="National hydromet station registry")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,12 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--id")
     group.add_argument("--prefix")
     keys.add_parser("dev-admin", help="print (once) and keep a development admin key")
+    sub.add_parser("backup", help="dump the database with pg_dump").add_argument("file")
+    restore = sub.add_parser("restore", help="restore a dump with pg_restore (one transaction)")
+    restore.add_argument("file")
+    restore.add_argument("--clean", action="store_true", help="drop existing objects first")
     return parser
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve, "migrate": cmd_migrate, "seed": cmd_seed,
     "keys create": cmd_keys_create, "keys revoke": cmd_keys_revoke, "keys dev-admin": cmd_keys_dev_admin,
+    "backup": cmd_backup, "restore": cmd_restore,
 }  # fmt: skip
 
 
