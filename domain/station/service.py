@@ -232,3 +232,39 @@ def close_station(
     _record(session, station, principal, "close", before, data.reason)
     session.commit()
     return station
+
+
+def record_station_change(
+    session: Session,
+    *,
+    principal: Principal,
+    station_id: uuid.UUID,
+    op: str,
+    reason: str | None,
+    extra_state: dict[str, Any],
+    extra_before: dict[str, Any] | None = None,
+    fields: dict[str, Any] | None = None,
+) -> Station:
+    """Record a change made through another area (e.g. equipment) as a new revision; the caller commits.
+
+    `fields` sets station columns in the same revision (e.g. automation); `extra_state` is merged into
+    the revision's state (e.g. {"equipment": [...]}) and `extra_before` is its value before the change.
+    """
+    station = _locked(session, principal, station_id)
+    require_writer_of(principal, station.owner)
+    before = snapshot(station) | (extra_before or {})
+    for key, value in (fields or {}).items():
+        setattr(station, key, value)
+    station.revision += 1
+    station.updated_at = datetime.now(UTC)
+    state = snapshot(station) | extra_state
+    changes = changed_fields(before, state)
+    for volatile in ("updated_at", "revision", "created_at"):
+        changes.pop(volatile, None)
+    rev = StationRevision(
+        station_id=station.id, revision=station.revision, op=op, actor=principal.actor,
+        organization=principal.organization, at=station.updated_at, reason=reason,
+        changes=changes, state=state,
+    )  # fmt: skip
+    queries.insert_revision(session, rev)
+    return station
