@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
 from domain.access.models import Principal
@@ -95,3 +96,8 @@ def station_as_of(
             f"station {station_id} did not exist at {at.isoformat()}", station_id=str(station_id)
         )
     return dict(revision.state)
+
+
+def station_sql(*, geojson: bool) -> ColumnElement[Any]:
+    """Return the SQL expression of one station as API JSON (or a GeoJSON Feature), for other contexts' reads."""
+    return queries.station_feature() if geojson else queries.station_json()
