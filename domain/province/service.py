@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from domain.db.spatial import from_geojson
+from domain.province import queries
 from domain.province.models import Province
 
 
@@ -22,3 +23,13 @@ def load_provinces(session: Session, *, features: list[dict[str, Any]]) -> int:
         added += 1
     session.commit()
     return added
+
+
+# about 500 m: borders stay recognizable at the national and provincial zooms of the web map
+MAP_TOLERANCE_DEG = 0.005
+MAP_DIGITS = 4
+
+
+def provinces_map_layer(session: Session) -> str:
+    """Return the provinces as a simplified GeoJSON FeatureCollection text for the web map."""
+    return queries.select_provinces_geojson(session, tolerance_deg=MAP_TOLERANCE_DEG, digits=MAP_DIGITS)
