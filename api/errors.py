@@ -27,6 +27,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.PreconditionFailed: 412,
     e.PayloadTooLarge: 413,
     e.ServiceUnavailable: 503,
+    e.TooManyRequests: 429,
 }
 
 

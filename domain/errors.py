@@ -68,3 +68,8 @@ class PayloadTooLarge(DomainError):
 class ServiceUnavailable(DomainError):
     code = "service-unavailable"
     title = "Service temporarily unavailable"
+
+
+class TooManyRequests(DomainError):
+    code = "too-many-requests"
+    title = "Too many requests"
