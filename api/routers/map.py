@@ -62,4 +62,6 @@ def provinces_layer(request: Request, session: SessionDep) -> Response:
 )
 def base_layer(layer: Literal["coastline", "seas"]) -> FileResponse:
     """Return a base layer shipped with the service (see seed/derive/map_layers.py)."""
-    return FileResponse(WEB / "data" / f"{layer}.geojson", media_type=GEOJSON, headers={"Cache-Control": LONG})
+    return FileResponse(
+        WEB / "data" / f"{layer}.geojson", media_type=GEOJSON, headers={"Cache-Control": LONG}
+    )

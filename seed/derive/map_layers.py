@@ -46,7 +46,11 @@ def coastline() -> dict[str, Any]:
         }
         for f in raw["features"]
     ]
-    return {"type": "FeatureCollection", "source": "Natural Earth 1:10m (public domain)", "features": features}
+    return {
+        "type": "FeatureCollection",
+        "source": "Natural Earth 1:10m (public domain)",
+        "features": features,
+    }
 
 
 def seas() -> dict[str, Any]:
@@ -63,7 +67,11 @@ def seas() -> dict[str, Any]:
         features.append(
             {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
         )
-    return {"type": "FeatureCollection", "source": "Natural Earth 1:10m (public domain)", "features": features}
+    return {
+        "type": "FeatureCollection",
+        "source": "Natural Earth 1:10m (public domain)",
+        "features": features,
+    }
 
 
 if __name__ == "__main__":
