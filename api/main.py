@@ -20,6 +20,7 @@ from api.routers import (
     organizations,
     share,
     stations,
+    statistics,
     zones,
 )
 from domain.db.engine import make_engine
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for router in (health.router, share.router, ogc.router, map.router):
         app.include_router(router)
-    api_routers = (stations, organizations, equipment, maintenance, zones, coverage, imports)
+    api_routers = (stations, organizations, equipment, maintenance, statistics, zones, coverage, imports)
     for module in api_routers:
         app.include_router(module.router, prefix=settings.api_prefix)
     if settings.cors_origins:

@@ -1,0 +1,156 @@
+"""All maintenance SQL: norms, records, and the due schedule computed in one query."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, Select, Text, case, func, literal, or_, select, true, tuple_
+from sqlmodel import Session, col
+from sqlmodel import select as orm_select
+
+from domain.access.models import Principal, Role
+from domain.equipment.models import EquipmentItem
+from domain.maintenance.models import DueFilter, MaintenanceNorm, MaintenanceRecord
+from domain.maintenance.rules import DUE_STATION_STATUSES
+from domain.station.models import Station
+
+S = Station.__table__.c  # type: ignore[attr-defined]
+I = EquipmentItem.__table__.c  # type: ignore[attr-defined]  # noqa: E741
+N = MaintenanceNorm.__table__.c  # type: ignore[attr-defined]
+R = MaintenanceRecord.__table__.c  # type: ignore[attr-defined]
+
+
+def station_visible(principal: Principal) -> ColumnElement[bool]:
+    """Return the condition of the stations a principal may see (mirrors the station area's rule)."""
+    if principal.role is Role.admin:
+        return true()
+    open_: ColumnElement[bool] = S.data_policy != "restricted"
+    if principal.role in (Role.editor, Role.viewer) and principal.organization:
+        return or_(open_, S.owner == principal.organization, S.operator == principal.organization)
+    return open_
+
+
+def select_norm(session: Session, norm_id: int, *, lock: bool = False) -> MaintenanceNorm | None:
+    """Return one norm, optionally locked FOR UPDATE."""
+    stmt = orm_select(MaintenanceNorm).where(col(MaintenanceNorm.id) == norm_id)
+    return session.exec(stmt.with_for_update() if lock else stmt).first()
+
+
+def select_norm_by_scope(
+    session: Session, kind: str, station_type: str | None, automation: str | None, action: str
+) -> MaintenanceNorm | None:
+    """Return the norm of exactly this scope (NULL matching NULL)."""
+    stmt = orm_select(MaintenanceNorm).where(
+        col(MaintenanceNorm.kind) == kind,
+        col(MaintenanceNorm.station_type).is_not_distinct_from(station_type),
+        col(MaintenanceNorm.automation).is_not_distinct_from(automation),
+        col(MaintenanceNorm.action) == action,
+    )
+    return session.exec(stmt).first()
+
+
+def select_norms(
+    session: Session, *, kind: str | None, action: str | None, after: int, limit: int
+) -> list[MaintenanceNorm]:
+    """Return a keyset page (limit + 1) of norms, by id."""
+    stmt = orm_select(MaintenanceNorm).where(col(MaintenanceNorm.id) > after)
+    if kind:
+        stmt = stmt.where(col(MaintenanceNorm.kind) == kind)
+    if action:
+        stmt = stmt.where(col(MaintenanceNorm.action) == action)
+    return list(session.exec(stmt.order_by(col(MaintenanceNorm.id)).limit(limit + 1)).all())
+
+
+def insert_norm(session: Session, norm: MaintenanceNorm) -> None:
+    """Add a norm."""
+    session.add(norm)
+    session.flush()
+
+
+def delete_norm(session: Session, norm: MaintenanceNorm) -> None:
+    """Delete a norm."""
+    session.delete(norm)
+    session.flush()
+
+
+def insert_record(session: Session, record: MaintenanceRecord) -> None:
+    """Add a maintenance record."""
+    session.add(record)
+    session.flush()
+
+
+def select_records(
+    session: Session, equipment_id: uuid.UUID, *, after: tuple[date, uuid.UUID] | None, limit: int
+) -> list[MaintenanceRecord]:
+    """Return a keyset page (limit + 1) of an item's records, newest first."""
+    stmt = orm_select(MaintenanceRecord).where(col(MaintenanceRecord.equipment_id) == equipment_id)
+    if after is not None:
+        key = tuple_(col(MaintenanceRecord.performed_on), col(MaintenanceRecord.id))
+        stmt = stmt.where(key < tuple_(literal(after[0], Date()), literal(after[1], R.id.type)))
+    order = (col(MaintenanceRecord.performed_on).desc(), col(MaintenanceRecord.id).desc())
+    return list(session.exec(stmt.order_by(*order).limit(limit + 1)).all())
+
+
+def _applicable_norms() -> Any:
+    """Return a LATERAL subquery: per action, the most specific norm matching the item and station."""
+    rank = case((N.station_type.is_not(None), 2), else_=0) + case((N.automation.is_not(None), 1), else_=0)
+    return (
+        select(N.id.label("norm_id"), N.action, N.interval_days, N.source)
+        .where(
+            N.kind == I.kind,
+            or_(N.station_type.is_(None), N.station_type == func.any(S.station_types)),
+            or_(N.automation.is_(None), N.automation == S.automation),
+        )
+        .distinct(N.action)
+        .order_by(N.action, rank.desc(), N.interval_days, N.id)
+        .lateral("norm")
+    )
+
+
+def _due_columns(norm: Any, last: Any, due_date: Any, today: date) -> list[Any]:
+    overdue = literal(today, Date()) - due_date
+    return [
+        "due_date", due_date, "days_overdue", overdue, "action", norm.c.action,
+        "interval_days", norm.c.interval_days, "last_performed_on", last.c.last_on,
+        "equipment_id", I.id, "kind", I.kind, "manufacturer", I.manufacturer, "model", I.model,
+        "serial_number", I.serial_number, "installed_date", I.installed_date, "station_id", S.id,
+        "national_code", S.national_code, "station_name", S.name, "owner", S.owner, "province", S.province,
+        "norm_id", norm.c.norm_id, "norm_source", norm.c.source,
+    ]  # fmt: skip
+
+
+def select_due_page(
+    f: DueFilter, principal: Principal, *, today: date, after: tuple[date, uuid.UUID, str] | None, limit: int
+) -> Select[Any]:
+    """Return the query of one page of due actions (limit + 1 rows), most overdue first.
+
+    Per installed item at an operational or suspended station, LATERAL picks the applicable norm of
+    each action and the last record of that action; the due date is that record's date (or the
+    installation date) plus the interval. Rows: (due_date, equipment_id, action, JSON text).
+    """
+    norm = _applicable_norms()
+    last = (
+        select(func.max(R.performed_on).label("last_on"))
+        .where(R.equipment_id == I.id, R.action == norm.c.action)
+        .lateral("last")
+    )
+    due_date = func.coalesce(last.c.last_on, I.installed_date) + norm.c.interval_days
+    body = func.cast(func.json_build_object(*_due_columns(norm, last, due_date, today)), Text())
+    stmt = (
+        select(due_date.label("due_date"), I.id, norm.c.action, body)
+        .select_from(EquipmentItem.__table__)  # type: ignore[attr-defined]
+        .join(Station.__table__, S.id == I.station_id)  # type: ignore[attr-defined]
+        .join(norm, true())
+        .join(last, true())
+        .where(I.removed_date.is_(None), S.status.in_(DUE_STATION_STATUSES), station_visible(principal))
+        .where(due_date <= literal(today, Date()) + f.within_days)
+    )
+    for column, values in ((S.owner, f.owner), (S.province, f.province)):
+        if values:
+            stmt = stmt.where(column.in_(values))
+    if f.station_id is not None:
+        stmt = stmt.where(S.id == f.station_id)
+    if after is not None:
+        position = (literal(after[0], Date()), literal(after[1], I.id.type), literal(after[2]))
+        stmt = stmt.where(tuple_(due_date, I.id, norm.c.action) > tuple_(*position))
+    return stmt.order_by(due_date, I.id, norm.c.action).limit(limit + 1)
