@@ -314,6 +314,19 @@ def vacuum(conn: psycopg.Connection[tuple[object, ...]]) -> None:
     progress(f"  vacuum analyze: {time.perf_counter() - t0:.1f} s")
 
 
+def create_database(url: str) -> None:
+    """Create the database of the URL if it does not exist yet."""
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(libpq_url(url))
+    name = str(params["dbname"])
+    with psycopg.connect(make_conninfo(libpq_url(url), dbname="postgres"), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            progress(f"created database {name}")
+
+
 def setup(url: str) -> None:
     """Migrate the database and load the organizations and provinces the stations refer to."""
     import subprocess
@@ -327,6 +340,7 @@ def setup(url: str) -> None:
     from seed.organizations import ORGANIZATIONS
     from seed.provinces import province_features
 
+    create_database(url)
     env = dict(os.environ, HYDROMET_DATABASE_URL=url)
     subprocess.run([str(ROOT / ".venv" / "bin" / "hydromet"), "migrate"], check=True, env=env, cwd=ROOT)
     engine = make_engine(Settings(database_url=url))  # type: ignore[arg-type]

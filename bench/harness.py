@@ -1,0 +1,240 @@
+"""Benchmark plumbing any bench_*.py can reuse: a real uvicorn server, wrk load, the psycopg SQL floor,
+SQL capture from the domain code, machine facts, and the per-area section of RESULTS.md."""
+
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import psycopg
+from sqlalchemy import Engine, event
+
+from domain.db.engine import libpq_url
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS_MD = BENCH / "RESULTS.md"
+LUA = BENCH / "paths.lua"
+
+
+def progress(text: str) -> None:
+    """Write a progress line at once."""
+    print(text, flush=True)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Latency percentiles (ms) and throughput of one run."""
+
+    p50_ms: float
+    p95_ms: float
+    rps: float
+    requests: int
+    concurrency: int
+
+
+@contextmanager
+def api_server(database_url: str, port: int, workers: int = 2) -> Iterator[str]:
+    """Run the API with uvicorn (as in production) on 127.0.0.1:port; yield its base URL; stop it."""
+    env = dict(os.environ, HYDROMET_DATABASE_URL=database_url, HYDROMET_RATE_LIMIT_PER_MINUTE="100000000")
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "uvicorn"), "api.main:create_app", "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, proc)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the group of the server this function started
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _wait_until_up(base: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the API server exited with {proc.returncode}")
+        try:
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the API server did not come up within 60 s")
+
+
+def check_paths(base: str, headers: dict[str, str], paths: list[str], expect: str) -> None:
+    """Fail early unless a few paths answer 200 with the expected content type."""
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        for path in paths[:3]:
+            response = client.get(path)
+            if response.status_code != 200 or expect not in response.headers.get("content-type", ""):
+                raise RuntimeError(f"GET {path} -> {response.status_code}: {response.text[:300]}")
+
+
+def wrk(base: str, headers: dict[str, str], paths: list[str], *, concurrency: int, seconds: float) -> Stats:
+    """Load the API with wrk (C, so the client barely competes for CPU) cycling through `paths`."""
+    paths_file = BENCH / "results" / f".paths-{os.getpid()}.txt"
+    paths_file.parent.mkdir(exist_ok=True)
+    paths_file.write_text("\n".join(paths) + "\n")
+    cmd = [
+        "wrk",
+        f"-c{concurrency}",
+        f"-t{min(concurrency, 2)}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "30s",
+    ]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    cmd += ["-s", str(LUA), base, "--", str(paths_file)]
+    try:
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    finally:
+        paths_file.unlink(missing_ok=True)
+    match = re.search(r"^RESULT (\{.*\})$", out, re.M)
+    if match is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    r = json.loads(match[1])
+    if r["errors"] or r["status_errors"]:
+        raise RuntimeError(f"wrk saw {r['errors']} socket errors and {r['status_errors']} non-2xx answers")
+    return Stats(
+        r["p50_us"] / 1000,
+        r["p95_us"] / 1000,
+        r["requests"] / (r["duration_us"] / 1e6),
+        r["requests"],
+        concurrency,
+    )
+
+
+Statement = tuple[str, dict[str, Any]]
+
+
+@contextmanager
+def capturing(engine: Engine) -> Iterator[list[Statement]]:
+    """Record the SQL text and parameters each statement sent through the engine (the API's exact SQL)."""
+    seen: list[Statement] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        seen.append((statement, dict(parameters or {})))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def sql_floor(url: str, statements: list[Statement], *, concurrency: int, seconds: float) -> Stats:
+    """Run the captured statements straight through psycopg (one connection per client) and time them."""
+    conns = [psycopg.connect(libpq_url(url), autocommit=True) for _ in range(concurrency)]
+    latencies: list[list[float]] = [[] for _ in range(concurrency)]
+    rng = np.random.default_rng()
+    deadline = time.perf_counter() + seconds
+
+    def client(k: int) -> None:
+        i, out, cur = int(rng.integers(len(statements))), latencies[k], conns[k].cursor()
+        while time.perf_counter() < deadline:
+            sql, params = statements[i % len(statements)]
+            t0 = time.perf_counter()
+            cur.execute(sql, params)
+            cur.fetchall()
+            out.append(time.perf_counter() - t0)
+            i += 1
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    for conn in conns:
+        conn.close()
+    every = np.array([x for xs in latencies for x in xs]) * 1000
+    return Stats(
+        float(np.percentile(every, 50)),
+        float(np.percentile(every, 95)),
+        every.size / elapsed,
+        int(every.size),
+        concurrency,
+    )
+
+
+def machine() -> dict[str, str]:
+    """Return the facts a result needs: date, CPU, cores, memory, load, OS."""
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[1])  # type: ignore[index]
+    return {
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": f"{mem_kb / 1024 / 1024:.0f} GiB",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
+
+
+def load_average() -> str:
+    """Return the 1-minute load average (other processes share the cores)."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def replace_section(area: str, body: str) -> None:
+    """Write `## <area>` of RESULTS.md, keeping every other area's section as it is."""
+    header = "# Benchmark results\n\nEach area owns one `## <area>` section, rewritten by its benchmark.\n"
+    text = RESULTS_MD.read_text() if RESULTS_MD.exists() else header
+    section = f"## {area}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(area)}\n.*?(?=^## |\Z)", re.M | re.S)
+    text = (
+        pattern.sub(lambda _m: section + "\n", text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + section
+    )
+    RESULTS_MD.write_text(text.rstrip() + "\n")
+
+
+def save_json(path: Path, data: dict[str, Any]) -> None:
+    """Write results as indented JSON."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def stats_dict(stats: Stats) -> dict[str, Any]:
+    """Return a Stats as a JSON-ready dict."""
+    return asdict(stats)
+
+
+def timed_step(label: str, fn: Callable[[], Stats]) -> Stats:
+    """Run one measurement, then print its numbers."""
+    stats = fn()
+    progress(
+        f"    {label:<28} p50 {stats.p50_ms:8.2f} ms  p95 {stats.p95_ms:8.2f} ms  "
+        f"{stats.rps:8.1f} req/s  ({stats.requests} requests, {stats.concurrency} clients)"
+    )
+    return stats

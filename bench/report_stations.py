@@ -1,0 +1,145 @@
+"""Render the station benchmark results: the `## stations` section of RESULTS.md and the plot.
+
+.venv/bin/python -m bench.report_stations   (re-render from bench/results/stations.json)
+"""
+
+import json
+import sys
+from typing import Any
+
+from bench import harness
+
+PLOT = harness.BENCH / "plots" / "stations.png"
+LABELS = {
+    "page": "page of 100 (GeoJSON, keyset)",
+    "bbox": "bbox 0.5° (GeoJSON, 100)",
+    "near": "near 25 km (GeoJSON, 100)",
+    "by_id": "one station by id",
+}
+TARGET_CASES = ("page", "bbox")
+TARGET = 1.5
+
+METHOD = """\
+Run with `make bench` (= `.venv/bin/python -m bench.bench_stations`; `--sizes 10k` for a quick run).
+The table is grown with `bench/generate.py` (COPY; 85% of the points on land with land station types,
+15% at sea with marine types; 35% national network; ~5% restricted; ~35% with a WIGOS id; province
+from a spatial join; one `create` revision per station). The API runs under uvicorn with 2 workers
+(as deployed) and is loaded with `wrk` through `bench/paths.lua`, an admin key on every request (so
+each request also authenticates). The SQL floor runs the statements the API sends, captured from
+the domain code with their parameters, through psycopg 3 at the same concurrency (a Python client,
+so the floor includes a little client time). Requests vary: a random keyset cursor for the page,
+a random 0.5° box centred on a land station for bbox, a random station position with radius 25 km
+for near, random ids for by id (300 of each, cycled). "1 client" runs measure latency; "{c}
+clients" runs measure throughput on the same 2 cores, shared by the server, PostgreSQL and the
+load generator. Ratio = API p50 / SQL p50 at 1 client."""
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def table(size: dict[str, Any], c: int) -> list[str]:
+    """Return the markdown table of one size."""
+    lines = [
+        f"| case | API p50 ms | API p95 ms | SQL p50 ms | SQL p95 ms | ratio p50 | API req/s ({c}) "
+        f"| SQL req/s ({c}) | API p50 ms ({c}) | SQL p50 ms ({c}) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in size["cases"].items():
+        a1, s1, an, sn = r["api_1"], r["sql_1"], r["api_n"], r["sql_n"]
+        lines.append(
+            f"| {LABELS[name]} | {_fmt(a1['p50_ms'])} | {_fmt(a1['p95_ms'])} | {_fmt(s1['p50_ms'])} "
+            f"| {_fmt(s1['p95_ms'])} | {a1['p50_ms'] / s1['p50_ms']:.2f}x | {an['rps']:.0f} | {sn['rps']:.0f} "
+            f"| {_fmt(an['p50_ms'])} | {_fmt(sn['p50_ms'])} |"
+        )
+    return lines
+
+
+def verdict(saved: dict[str, Any]) -> str:
+    """Return whether the issue's target holds at the largest size measured."""
+    largest = max(saved["sizes"], key=int)
+    cases = saved["sizes"][largest]["cases"]
+    parts = []
+    for name in TARGET_CASES:
+        if name in cases:
+            ratio = cases[name]["api_1"]["p50_ms"] / cases[name]["sql_1"]["p50_ms"]
+            parts.append(f"{name} {ratio:.2f}x ({'met' if ratio <= TARGET else 'NOT met'})")
+    return (
+        f"Target (API p50 within {TARGET}x of the SQL floor for the page and bbox at {int(largest):,} stations): "
+        + ", ".join(parts)
+        + "."
+    )
+
+
+def section(saved: dict[str, Any]) -> str:
+    """Return the markdown of the stations section."""
+    m, c = saved["machine"], saved["concurrency"]
+    any_size = next(iter(saved["sizes"].values()))
+    out = [
+        f"Date: {m['date']}. Machine: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM, {m['os']}, "
+        f"Python {m['python']}. {any_size['dataset']['postgres'].split(' on ')[0]}.",
+        "",
+        METHOD.format(c=c),
+        "",
+        verdict(saved),
+        "",
+        "![p50 latency and throughput against the number of stations](plots/stations.png)",
+    ]
+    for n in sorted(saved["sizes"], key=int):
+        size = saved["sizes"][n]
+        d = size["dataset"]
+        out += [
+            "",
+            f"### {int(n):,} stations",
+            "",
+            f"Dataset: {d['stations']:,} stations ({d['station_size']} with indexes), {d['revisions']:,} "
+            f"revisions ({d['revision_size']}), {d['zone_parts']} zone parts. Load average (1 min) before "
+            f"{size['load_before']}, after {size['load_after']}: other sessions shared the 2 cores.",
+            "",
+            *table(size, c),
+        ]
+    return "\n".join(out)
+
+
+def plot(saved: dict[str, Any]) -> None:
+    """Draw p50 at 1 client and req/s at N clients against the number of stations."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted(saved["sizes"], key=int)
+    xs = [int(n) for n in sizes]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for i, name in enumerate(LABELS):
+        color = f"C{i}"
+        pick = [saved["sizes"][n]["cases"].get(name) for n in sizes]
+        if not all(pick):
+            continue
+        left.plot(xs, [p["api_1"]["p50_ms"] for p in pick], "o-", color=color, label=f"{LABELS[name]}: API")
+        left.plot(xs, [p["sql_1"]["p50_ms"] for p in pick], "s--", color=color, label="   SQL floor")
+        right.plot(xs, [p["api_n"]["rps"] for p in pick], "o-", color=color, label=f"{LABELS[name]}: API")
+        right.plot(xs, [p["sql_n"]["rps"] for p in pick], "s--", color=color, label="   SQL floor")
+    left.set(xscale="log", yscale="log", xlabel="stations", ylabel="p50 latency, ms (1 client)")
+    right.set(
+        xscale="log", yscale="log", xlabel="stations", ylabel=f"requests/s ({saved['concurrency']} clients)"
+    )
+    for ax in (left, right):
+        ax.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize=7)
+    fig.suptitle("Station reads: API (solid) vs the same SQL through psycopg (dashed)")
+    fig.tight_layout()
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(PLOT, dpi=110)
+    plt.close(fig)
+
+
+def write(saved: dict[str, Any]) -> None:
+    """Write the RESULTS.md section and the plot."""
+    harness.replace_section("stations", section(saved))
+    plot(saved)
+
+
+if __name__ == "__main__":
+    write(json.loads((harness.BENCH / "results" / "stations.json").read_text()))
+    sys.exit(0)
