@@ -1,7 +1,145 @@
-"""Partner data sharing under /share/v1 (to be filled in by the sharing work)."""
+"""Partner data sharing under /share/v1: the partner's view, its change feed, agreements and usage.
 
-from fastapi import APIRouter, Depends
+Agreements are managed here by admins (PUT/GET/DELETE /share/v1/agreements/{organization_id}).
+Every request is rate-limited per key (429 with Retry-After) and counted per partner per day.
+"""
 
-from api.deps import strict_query
+import uuid
+from typing import Annotated, Literal
 
-router = APIRouter(prefix="/share/v1", tags=["share"], dependencies=[Depends(strict_query)])
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from api.deps import OptionalPrincipalDep, PrincipalDep, SessionDep, SettingsDep, strict_query
+from api.errors import problem_responses
+from domain.errors import InvalidQuery
+from domain.sharing import feed, service
+from domain.sharing.models import ShareGrantPublic, ShareGrantWrite, UsagePublic
+from domain.sharing.ratelimit import RequestLimiter
+from domain.sharing.rules import etag_matches, etag_of
+
+GEOJSON = "application/geo+json"
+XML = "application/xml"
+ERRORS = problem_responses(400, 401, 403, 404, 429)
+MEDIA = {"geojson": GEOJSON, "json": "application/json", "csv": "text/csv; charset=utf-8", "wmdr": XML}
+
+
+def limiter(request: Request) -> RequestLimiter:
+    """Return the app's rate limiter, made on first use from the settings."""
+    state = request.app.state
+    if getattr(state, "share_limiter", None) is None:
+        state.share_limiter = RequestLimiter(state.settings.rate_limit_per_minute)
+    found: RequestLimiter = state.share_limiter
+    return found
+
+
+def guard(request: Request, session: SessionDep, principal: OptionalPrincipalDep) -> None:
+    """Apply the per-key (or per-address) rate limit, then count the partner's request."""
+    client = request.client.host if request.client else "unknown"
+    limiter(request).check(f"key:{principal.key_id}" if principal.key_id else f"addr:{client}")
+    service.record_request(session, principal=principal)
+
+
+router = APIRouter(prefix="/share/v1", tags=["share"], dependencies=[Depends(strict_query), Depends(guard)])
+
+
+def _format(request: Request, f: str | None, allowed: tuple[str, ...], default: str) -> str:
+    if f is not None:
+        if f not in allowed:
+            raise InvalidQuery(
+                f"f must be one of: {', '.join(allowed)}", parameter="f", allowed=list(allowed)
+            )
+        return f
+    accept = request.headers.get("accept", "")
+    if "wmdr" in allowed and (XML in accept or "text/xml" in accept):
+        return "wmdr"
+    return "csv" if "csv" in allowed and "text/csv" in accept else default
+
+
+STATION_RESPONSES = ERRORS | {200: {"content": {GEOJSON: {}, "text/csv": {}, XML: {}}}}
+
+
+@router.get(
+    "/stations", summary="The partner's stations (GeoJSON, CSV or WMDR 1.0 XML)", responses=STATION_RESPONSES
+)
+def list_shared_stations(
+    request: Request, session: SessionDep, principal: PrincipalDep,
+    f: Annotated[Literal["geojson", "csv", "wmdr"] | None, Query(description="or Accept: text/csv, application/xml")] = None,
+) -> StreamingResponse:  # fmt: skip
+    fmt = _format(request, f, ("geojson", "csv", "wmdr"), "geojson")
+    chunks = service.export_stations(session, principal=principal, fmt=fmt)  # type: ignore[arg-type]
+    return StreamingResponse(chunks, media_type=MEDIA[fmt])
+
+
+@router.get(
+    "/stations/{station_id}", summary="One station of the partner's view", responses=ERRORS | {304: {}}
+)
+def get_shared_station(
+    request: Request, session: SessionDep, principal: PrincipalDep, station_id: uuid.UUID,
+    f: Literal["json", "geojson", "wmdr"] | None = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:  # fmt: skip
+    fmt = _format(request, f, ("json", "geojson", "wmdr"), "json")
+    body = service.get_shared_station(session, principal=principal, station_id=station_id, fmt=fmt)  # type: ignore[arg-type]
+    tag = etag_of(body)
+    if etag_matches(if_none_match, tag):
+        return Response(status_code=304, headers={"ETag": tag})
+    return Response(body, media_type=MEDIA[fmt], headers={"ETag": tag})
+
+
+@router.get(
+    "/changes",
+    summary="The partner's change feed (upsert / drop), in order",
+    responses=ERRORS | problem_responses(409),
+)
+def read_changes(
+    session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+    after: Annotated[str | None, Query(description="next_cursor of the previous page; omit to start")] = None,
+    limit: Annotated[int | None, Query(description="events per page")] = None,
+) -> Response:  # fmt: skip
+    size = settings.default_page_size if limit is None else limit
+    if not 1 <= size <= settings.max_page_size:
+        raise InvalidQuery(f"limit must be between 1 and {settings.max_page_size}", parameter="limit")
+    page = feed.read_changes(session, principal=principal, after=after, limit=size)
+    return Response(page.to_json(), media_type="application/json")
+
+
+@router.get("/agreements", response_model=list[ShareGrantPublic], responses=ERRORS)
+def list_agreements(session: SessionDep, principal: PrincipalDep) -> list[ShareGrantPublic]:
+    grants = service.list_agreements(session, principal=principal)
+    return [ShareGrantPublic.model_validate(g, from_attributes=True) for g in grants]
+
+
+@router.get("/agreements/{organization_id}", response_model=ShareGrantPublic, responses=ERRORS)
+def get_agreement(session: SessionDep, principal: PrincipalDep, organization_id: str) -> ShareGrantPublic:
+    grant = service.get_agreement(session, principal=principal, organization=organization_id)
+    return ShareGrantPublic.model_validate(grant, from_attributes=True)
+
+
+@router.put(
+    "/agreements/{organization_id}",
+    response_model=ShareGrantPublic,
+    responses=ERRORS | problem_responses(422),
+)
+def put_agreement(
+    session: SessionDep, principal: PrincipalDep, organization_id: str, data: ShareGrantWrite
+) -> ShareGrantPublic:  # fmt: skip
+    grant = service.grant_partner_access(
+        session, principal=principal, organization=organization_id, data=data
+    )
+    return ShareGrantPublic.model_validate(grant, from_attributes=True)
+
+
+@router.delete("/agreements/{organization_id}", status_code=204, responses=ERRORS)
+def end_agreement(session: SessionDep, principal: PrincipalDep, organization_id: str) -> Response:
+    service.end_agreement(session, principal=principal, organization=organization_id)
+    return Response(status_code=204)
+
+
+@router.get("/usage", response_model=list[UsagePublic], responses=ERRORS)
+def list_usage(
+    session: SessionDep, principal: PrincipalDep, organization: str | None = None,
+    days: Annotated[int, Query(ge=1, le=366)] = 31,
+) -> list[UsagePublic]:  # fmt: skip
+    rows = service.list_usage(session, principal=principal, organization=organization, days=days)
+    return [UsagePublic.model_validate(r, from_attributes=True) for r in rows]

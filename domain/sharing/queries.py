@@ -1,0 +1,259 @@
+"""All sharing SQL: scope conditions, partner and OGC pages, zones, the change feed, agreements, usage."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    DateTime,
+    Select,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+from sqlmodel import select as orm_select
+
+from domain.db.spatial import envelope
+from domain.province.models import Province
+from domain.sharing.models import ShareGrant, ShareUsage
+from domain.sharing.rules import NEVER_SHARED_STATUS, Box, Scope
+from domain.station.models import Station, StationRevision
+from domain.station.reads import station_sql
+from domain.zone.models import PriorityZone, PriorityZonePart
+
+S = Station.__table__.c  # type: ignore[attr-defined]
+Z = PriorityZone.__table__.c  # type: ignore[attr-defined]
+ZP = PriorityZonePart.__table__.c  # type: ignore[attr-defined]
+Period = tuple[datetime | None, datetime | None]
+
+
+def scope_condition(scope: Scope) -> ColumnElement[bool]:
+    """Return the condition of the station rows inside a scope (never restricted, never closed)."""
+    if scope.is_empty:
+        return false()
+    c: list[ColumnElement[bool]] = [S.data_policy.in_(scope.data_policies), S.status != NEVER_SHARED_STATUS]
+    if scope.networks is not None:
+        c.append(S.network.in_(scope.networks))
+    if scope.provinces is not None:
+        c.append(S.province.in_(scope.provinces))
+    if scope.station_types is not None:
+        c.append(S.station_types.overlap(cast(list(scope.station_types), ARRAY(String))))
+    return and_(*c)
+
+
+def state_in_scope(state: Any, scope: Scope) -> ColumnElement[bool]:
+    """Return the condition that a revision's JSON state is inside a scope (false when state is NULL)."""
+    if scope.is_empty:
+        return false()
+    c: list[ColumnElement[bool]] = [
+        state["data_policy"].astext.in_(scope.data_policies),
+        state["status"].astext != NEVER_SHARED_STATUS,
+    ]
+    if scope.networks is not None:
+        c.append(state["network"].astext.in_(scope.networks))
+    if scope.provinces is not None:
+        c.append(state["province"].astext.in_(scope.provinces))
+    if scope.station_types is not None:
+        c.append(state["station_types"].has_any(cast(list(scope.station_types), ARRAY(Text))))
+    return func.coalesce(and_(*c), false())
+
+
+def _boxes_condition(geom: Any, boxes: list[Box]) -> ColumnElement[bool]:
+    return or_(*(func.ST_Intersects(geom, envelope(box)) for box in boxes))
+
+
+def _period_conditions(column: Any, period: Period | None) -> list[ColumnElement[bool]]:
+    if period is None:
+        return []
+    start, end = period
+    c: list[ColumnElement[bool]] = []
+    if start is not None:
+        c.append(column >= start)
+    if end is not None:
+        c.append(column <= end)
+    return c
+
+
+def select_station_page(
+    scope: Scope,
+    *,
+    after: str | None,
+    limit: int,
+    geojson: bool,
+    boxes: list[Box] | None = None,
+    period: Period | None = None,
+) -> Select[Any]:
+    """Return one keyset page (limit + 1 rows) of in-scope stations as (national_code, JSON text)."""
+    stmt = select(S.national_code, cast(station_sql(geojson=geojson), Text)).where(scope_condition(scope))
+    if boxes:
+        stmt = stmt.where(_boxes_condition(S.location, boxes))
+    stmt = stmt.where(*_period_conditions(S.updated_at, period))
+    if after is not None:
+        stmt = stmt.where(S.national_code > after)
+    return stmt.order_by(S.national_code).limit(limit + 1)
+
+
+def count_stations_upto(
+    session: Session, scope: Scope, *, boxes: list[Box] | None, period: Period | None, cap: int
+) -> int:
+    """Return how many in-scope stations match, counting no further than `cap` (so it stays cheap)."""
+    inner = select(literal(1)).select_from(Station.__table__).where(scope_condition(scope))  # type: ignore[attr-defined]
+    if boxes:
+        inner = inner.where(_boxes_condition(S.location, boxes))
+    inner = inner.where(*_period_conditions(S.updated_at, period)).limit(cap)
+    return int(session.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
+
+
+def select_station_text(
+    session: Session, scope: Scope, station_id: uuid.UUID, *, geojson: bool
+) -> str | None:
+    """Return one in-scope station as JSON text, or None when missing or out of scope."""
+    stmt = select(cast(station_sql(geojson=geojson), Text)).where(S.id == station_id, scope_condition(scope))
+    value = session.execute(stmt).scalar()
+    return str(value) if value is not None else None
+
+
+def _zone_feature() -> ColumnElement[Any]:
+    props = func.json_build_object(
+        "code", Z.code, "name", Z.name, "category", Z.category, "hazard", Z.hazard,
+        "priority_weight", Z.priority_weight, "source", Z.source, "area_km2", Z.area_km2,
+        "updated_at", Z.updated_at,
+    )  # fmt: skip
+    geometry = cast(func.ST_AsGeoJSON(Z.geom, 6), JSONB)
+    return func.json_build_object("type", "Feature", "id", Z.code, "geometry", geometry, "properties", props)
+
+
+def select_zone_page(
+    *, after: str | None, limit: int, boxes: list[Box] | None, period: Period | None
+) -> Select[Any]:
+    """Return one keyset page (limit + 1 rows) of priority zones as (code, GeoJSON Feature text)."""
+    stmt = select(Z.code, cast(_zone_feature(), Text))
+    if boxes:
+        stmt = stmt.where(_boxes_condition(Z.geom, boxes))
+    stmt = stmt.where(*_period_conditions(Z.updated_at, period))
+    if after is not None:
+        stmt = stmt.where(Z.code > after)
+    return stmt.order_by(Z.code).limit(limit + 1)
+
+
+def count_zones_upto(session: Session, *, boxes: list[Box] | None, period: Period | None, cap: int) -> int:
+    """Return how many zones match, counting no further than `cap`."""
+    inner = select(literal(1)).select_from(PriorityZone.__table__)  # type: ignore[attr-defined]
+    if boxes:
+        inner = inner.where(_boxes_condition(Z.geom, boxes))
+    inner = inner.where(*_period_conditions(Z.updated_at, period)).limit(cap)
+    return int(session.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
+
+
+def select_zone_text(session: Session, code: str) -> str | None:
+    """Return one zone as GeoJSON Feature text, or None."""
+    value = session.execute(select(cast(_zone_feature(), Text)).where(Z.code == code)).scalar()
+    return str(value) if value is not None else None
+
+
+# The feed horizon (see domain/sharing/feed.py): the highest seq handed out, then the lowest seq
+# that a still-open writer transaction may hold (announced by its advisory lock, key 2^62 + seq).
+# They must run as two statements, in this order, under READ COMMITTED.
+SEQ_HANDED_OUT = text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM station_revision_seq_seq")
+PENDING_LOW = text(
+    "SELECT min(((classid::bigint << 32) | objid::bigint) - 4611686018427387904) FROM pg_locks"
+    " WHERE locktype = 'advisory' AND objsubid = 1 AND pid <> pg_backend_pid()"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND classid::bigint BETWEEN 1073741824 AND 2147483647"
+)
+
+
+def feed_horizon(session: Session) -> int:
+    """Return the highest seq below which every revision is committed or rolled back for good."""
+    handed_out = int(session.execute(SEQ_HANDED_OUT).scalar_one())
+    pending = session.execute(PENDING_LOW).scalar()
+    return handed_out if pending is None else min(handed_out, int(pending) - 1)
+
+
+def _state_zones(geom: ColumnElement[Any]) -> ColumnElement[Any]:
+    empty = cast(literal("{}"), ARRAY(String))
+    agg = func.coalesce(func.array_agg(func.distinct(ZP.zone_code)), empty)
+    return select(agg).where(func.ST_Intersects(ZP.geom, geom)).scalar_subquery()
+
+
+def state_json(state: Any) -> ColumnElement[Any]:
+    """Return a revision's state in the API's station JSON shape (same values as station_json)."""
+    geom = func.ST_SetSRID(func.ST_GeomFromGeoJSON(state["location"].astext), 4326)
+    stamp = DateTime(timezone=True)
+    rest = state.op("-")(literal("location")).op("-")(literal("created_at")).op("-")(literal("updated_at"))
+    derived = func.jsonb_build_object(
+        "location", cast(func.ST_AsGeoJSON(geom, 6), JSONB),
+        "zones", func.to_jsonb(_state_zones(geom)),
+        "created_at", func.to_jsonb(cast(state["created_at"].astext, stamp)),
+        "updated_at", func.to_jsonb(cast(state["updated_at"].astext, stamp)),
+    )  # fmt: skip
+    merged: ColumnElement[Any] = rest.op("||")(derived)
+    return merged
+
+
+def select_feed_page(scope: Scope, *, after: int, horizon: int, limit: int) -> Select[Any]:
+    """Return the partner's events in (after, horizon]: (seq, station_id, at, station JSON text or NULL).
+
+    An event is a revision whose state is in scope (upsert) or whose previous revision was (drop).
+    """
+    rev = StationRevision.__table__  # type: ignore[attr-defined]
+    r, p = aliased(rev, name="r"), aliased(rev, name="p")
+    inside = state_in_scope(r.c.state, scope)
+    was_inside = state_in_scope(p.c.state, scope)
+    body = case((inside, cast(state_json(r.c.state), Text)), else_=None)
+    joined = r.outerjoin(p, and_(p.c.station_id == r.c.station_id, p.c.revision == r.c.revision - 1))
+    return (
+        select(r.c.seq, r.c.station_id, r.c.at, body)
+        .select_from(joined)
+        .where(r.c.seq > after, r.c.seq <= horizon, or_(inside, was_inside))
+        .order_by(r.c.seq)
+        .limit(limit)
+    )
+
+
+def select_grant(session: Session, organization: str) -> ShareGrant | None:
+    """Return an organization's sharing agreement, or None."""
+    return session.get(ShareGrant, organization)
+
+
+def select_grants(session: Session) -> list[ShareGrant]:
+    """Return every sharing agreement, by organization."""
+    return list(session.exec(orm_select(ShareGrant).order_by(col(ShareGrant.organization))).all())
+
+
+def unknown_provinces(session: Session, codes: list[str]) -> list[str]:
+    """Return the codes among `codes` that name no province."""
+    known = set(session.exec(orm_select(Province.code).where(col(Province.code).in_(codes))).all())
+    return [c for c in codes if c not in known]
+
+
+def count_request(session: Session, organization: str, day: date) -> None:
+    """Add one request to an organization's count for the day (an upsert)."""
+    table = ShareUsage.__table__  # type: ignore[attr-defined]
+    stmt = pg_insert(table).values(organization=organization, day=day, requests=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["organization", "day"], set_={"requests": table.c.requests + 1}
+    )
+    session.execute(stmt)
+
+
+def select_usage(session: Session, organization: str | None, since: date) -> list[ShareUsage]:
+    """Return usage rows since a day, for one organization or all, newest first."""
+    stmt = orm_select(ShareUsage).where(col(ShareUsage.day) >= since)
+    if organization is not None:
+        stmt = stmt.where(col(ShareUsage.organization) == organization)
+    return list(session.exec(stmt.order_by(col(ShareUsage.day).desc(), col(ShareUsage.organization))).all())

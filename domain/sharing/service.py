@@ -1,0 +1,180 @@
+"""Sharing use cases: agreements (admins), who sees what, the partner's view and exports, usage."""
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+from sqlmodel import Session
+
+from domain.access.models import Principal, Role
+from domain.access.rules import require_role
+from domain.access.service import get_organization
+from domain.errors import AccessDenied, NotFound, RuleViolation
+from domain.sharing import queries, wmdr
+from domain.sharing.models import ShareGrant, ShareGrantWrite, ShareUsage
+from domain.sharing.rules import NO_SCOPE, PUBLIC_SCOPE, Scope, check_grant_policies, grant_scope
+from domain.station.formats import csv_lines
+from domain.station.service import StationNotFound
+
+ExportFormat = Literal["geojson", "csv", "wmdr"]
+ItemFormat = Literal["json", "geojson", "wmdr"]
+EXPORT_BATCH = 500
+
+
+class AgreementNotFound(NotFound):
+    code = "sharing-agreement-not-found"
+    title = "Sharing agreement not found"
+
+
+class NoSharingAgreement(AccessDenied):
+    code = "no-sharing-agreement"
+    title = "No sharing agreement"
+
+
+def _stamp(grant: ShareGrant) -> int:
+    return int(grant.updated_at.timestamp() * 1_000_000)
+
+
+def _scope_of(grant: ShareGrant) -> Scope:
+    return grant_scope(
+        grant.networks, grant.station_types, grant.provinces, grant.data_policies, _stamp(grant)
+    )
+
+
+def reader_scope(session: Session, principal: Principal) -> Scope:
+    """Return what a reader of public outputs (OGC) sees: a partner its agreement, anyone else public data."""
+    if principal.role is not Role.partner or principal.organization is None:
+        return PUBLIC_SCOPE
+    grant = queries.select_grant(session, principal.organization)
+    return _scope_of(grant) if grant is not None else NO_SCOPE
+
+
+def partner_scope(session: Session, principal: Principal) -> Scope:
+    """Return a partner's scope; AccessDenied for other roles, NoSharingAgreement without one."""
+    require_role(principal, Role.partner)
+    grant = queries.select_grant(session, str(principal.organization))
+    if grant is None:
+        raise NoSharingAgreement(f"organization {principal.organization} has no sharing agreement")
+    return _scope_of(grant)
+
+
+def get_agreement(session: Session, *, principal: Principal, organization: str) -> ShareGrant:
+    """Return an agreement (admins, or the partner itself) or raise AgreementNotFound."""
+    if principal.role is not Role.admin and principal.organization != organization:
+        require_role(principal, Role.admin)
+    grant = queries.select_grant(session, organization)
+    if grant is None:
+        raise AgreementNotFound(f"organization {organization} has no sharing agreement")
+    return grant
+
+
+def list_agreements(session: Session, *, principal: Principal) -> list[ShareGrant]:
+    """Return every agreement (admins only)."""
+    require_role(principal, Role.admin)
+    return queries.select_grants(session)
+
+
+def grant_partner_access(
+    session: Session, *, principal: Principal, organization: str, data: ShareGrantWrite
+) -> ShareGrant:
+    """Create or replace an organization's agreement (admins only); old feed cursors stop working."""
+    require_role(principal, Role.admin)
+    get_organization(session, code=organization)
+    check_grant_policies([p.value for p in data.data_policies])
+    unknown = queries.unknown_provinces(session, data.provinces or [])
+    if unknown:
+        raise RuleViolation(f"unknown province code(s): {', '.join(unknown)}", pointer="#/provinces")
+    grant = queries.select_grant(session, organization) or ShareGrant(organization=organization, data_policies=[])
+    grant.networks = [n.value for n in data.networks] if data.networks is not None else None
+    grant.station_types = [t.value for t in data.station_types] if data.station_types is not None else None
+    grant.provinces = list(dict.fromkeys(data.provinces)) if data.provinces is not None else None
+    grant.data_policies = sorted({p.value for p in data.data_policies})
+    grant.note = data.note
+    grant.updated_at = datetime.now(UTC)
+    session.add(grant)
+    session.commit()
+    return grant
+
+
+def end_agreement(session: Session, *, principal: Principal, organization: str) -> None:
+    """Delete an organization's agreement (admins only): the partner then sees nothing."""
+    require_role(principal, Role.admin)
+    grant = get_agreement(session, principal=principal, organization=organization)
+    session.delete(grant)
+    session.commit()
+
+
+def record_request(session: Session, *, principal: Principal) -> None:
+    """Count one request of a partner organization for today (UTC); others are not counted."""
+    if principal.role is Role.partner and principal.organization:
+        queries.count_request(session, principal.organization, datetime.now(UTC).date())
+        session.commit()
+
+
+def list_usage(
+    session: Session, *, principal: Principal, organization: str | None, days: int
+) -> list[ShareUsage]:
+    """Return request counts per day: a partner its own, an admin any organization's (or all)."""
+    if principal.role is not Role.admin:
+        require_role(principal, Role.partner)
+        if organization not in (None, principal.organization):
+            raise AccessDenied("a partner sees only its own usage")
+        organization = principal.organization
+    since: date = datetime.now(UTC).date() - timedelta(days=days - 1)
+    return queries.select_usage(session, organization, since)
+
+
+def get_shared_station(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, fmt: ItemFormat
+) -> bytes:
+    """Return one station of the partner's scope; the same StationNotFound whether unseen or missing."""
+    scope = partner_scope(session, principal)
+    found = queries.select_station_text(session, scope, station_id, geojson=fmt == "geojson")
+    if found is None:
+        raise StationNotFound(f"no station {station_id}", station_id=str(station_id))
+    return wmdr.render_station(json.loads(found)) if fmt == "wmdr" else found.encode()
+
+
+def _batches(session: Session, scope: Scope, geojson: bool) -> Iterator[str]:
+    after: str | None = None
+    while True:
+        stmt = queries.select_station_page(scope, after=after, limit=EXPORT_BATCH, geojson=geojson)
+        rows = session.execute(stmt).all()
+        yield from (r[1] for r in rows[:EXPORT_BATCH])
+        if len(rows) <= EXPORT_BATCH:
+            return
+        after = rows[EXPORT_BATCH - 1][0]
+
+
+def _geojson_chunks(features: Iterator[str]) -> Iterator[bytes]:
+    yield b'{"type":"FeatureCollection","features":['
+    count = 0
+    for feature in features:
+        yield (b"," if count else b"") + feature.encode()
+        count += 1
+    yield f'],"numberReturned":{count}}}'.encode()
+
+
+def export_stations(session: Session, *, principal: Principal, fmt: ExportFormat) -> Iterator[bytes]:
+    """Return the partner's whole view as chunks, read in keyset batches (bounded memory).
+
+    The scope is checked now (so refusals raise before streaming); rows are read while iterating,
+    and the session's transaction is closed when the stream ends.
+    """
+    scope = partner_scope(session, principal)
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            if fmt == "geojson":
+                yield from _geojson_chunks(_batches(session, scope, geojson=True))
+            elif fmt == "csv":
+                yield from (line.encode() for line in csv_lines(_batches(session, scope, geojson=False)))
+            else:
+                stations = (json.loads(t) for t in _batches(session, scope, geojson=False))
+                yield from wmdr.render_stations(stations, generated_at=datetime.now(UTC))
+        finally:
+            session.close()
+
+    return chunks()
