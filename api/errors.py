@@ -50,12 +50,13 @@ def status_of(error: e.DomainError) -> int:
 
 
 def problem(
-    request: Request, status: int, code: str, title: str, detail: str | None, **extra: Any
+    request: Request, status: int, code: str, title: str, detail: str | None, /, **extra: Any
 ) -> JSONResponse:
-    """Return a problem+json response."""
+    """Return a problem+json response; extension members never replace the standard ones."""
     base = str(request.app.state.settings.problem_base_url).rstrip("/")
     body = {"type": f"{base}/{code}" if code else "about:blank", "title": title, "status": status}
-    body |= {"detail": detail, "instance": request.url.path} | extra
+    body |= {"detail": detail, "instance": request.url.path}
+    body |= {k: v for k, v in extra.items() if k not in body}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 

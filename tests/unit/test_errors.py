@@ -61,6 +61,10 @@ def _app() -> FastAPI:
     def conflict() -> None:
         raise Teapot("the pot is taken", pointer="#/pot", holder="someone")
 
+    @app.get("/clash")
+    def clash() -> None:
+        raise e.NotFound("no such thing", code="X-1", status="gone", type="evil", detail="other")
+
     @app.get("/unauthenticated")
     def unauthenticated() -> None:
         raise e.Unauthenticated("a key is required")
@@ -107,6 +111,12 @@ def test_domain_error_renders_type_title_status_detail_instance_and_extensions(c
         "pointer": "#/pot",
         "holder": "someone",
     }
+
+
+def test_extension_members_never_replace_the_standard_ones(client: TestClient) -> None:
+    body = client.get("/clash").json()
+    assert (body["type"], body["status"], body["detail"]) == (f"{BASE}/not-found", 404, "no such thing")
+    assert body["code"] == "X-1"
 
 
 def test_unauthenticated_problem_carries_a_bearer_challenge(client: TestClient) -> None:
