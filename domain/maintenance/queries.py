@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, Select, Text, case, func, literal, or_, select, true, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
@@ -101,7 +102,7 @@ def _applicable_norms() -> Any:
             or_(N.station_type.is_(None), N.station_type == func.any(S.station_types)),
             or_(N.automation.is_(None), N.automation == S.automation),
         )
-        .distinct(N.action)
+        .ext(distinct_on(N.action))
         .order_by(N.action, rank.desc(), N.interval_days, N.id)
         .lateral("norm")
     )
