@@ -63,7 +63,7 @@ def _app() -> FastAPI:
 
     @app.get("/clash")
     def clash() -> None:
-        raise e.NotFound("no such thing", code="X-1", status="gone", type="evil", detail="other")
+        raise e.NotFound("no such thing", code="X-1", status="gone", type="evil")
 
     @app.get("/unauthenticated")
     def unauthenticated() -> None:
