@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from domain.access.models import Principal, Role
-from domain.db.spatial import as_geography, envelope, point
+from domain.db.spatial import as_geography, envelope, point, within_distance
 from domain.province.models import Province
 from domain.station.filters import StationFilter
 from domain.station.models import Station, StationRevision, StationWigosId
@@ -94,7 +94,7 @@ def filter_conditions(f: StationFilter) -> list[ColumnElement[bool]]:
     if f.bbox:
         c.append(func.ST_Intersects(S.location, envelope(f.bbox)))
     if f.near and f.radius_km:
-        c.append(func.ST_DWithin(as_geography(S.location), as_geography(point(*f.near)), f.radius_km * 1000))
+        c.append(within_distance(S.location, *f.near, f.radius_km * 1000))
     if f.zone or f.zone_category:
         c.append(_zone_condition(f.zone, f.zone_category))
     for column, values in (
