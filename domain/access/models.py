@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlalchemy import Column, DateTime, String, func
 from sqlmodel import Field, SQLModel
 
@@ -27,7 +28,7 @@ class Role(StrEnum):
 
 
 class OrganizationBase(SQLModel):
-    code: str = Field(min_length=2, max_length=32, regex=r"^[A-Z0-9][A-Z0-9_-]*$")
+    code: str = Field(min_length=2, max_length=32, schema_extra={"pattern": r"^[A-Z0-9][A-Z0-9_-]*$"})
     name: str = Field(min_length=1, max_length=300)
     kind: OrganizationKind
     province: str | None = Field(default=None, max_length=8, description="ISO code when kind=province")
@@ -44,7 +45,9 @@ class Organization(OrganizationBase, table=True):
 
 
 class OrganizationCreate(OrganizationBase):
-    pass
+    """Body of POST /organizations; created_at and other server-set fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
 
 class OrganizationPublic(OrganizationBase):
