@@ -17,6 +17,7 @@
     disaster_prone: "#d62728", climate_hotspot: "#9467bd", coastal: "#17a2b8", sea: "#1f77b4", island: "#2ca02c",
   };
   const PAGE = 1000;
+  const DUE_WITHIN_DAYS = 30; // the popup also lists what falls due within a month
   const VIETNAM = [[7.6, 102.1], [23.4, 117.2]];
   const KEY_STORE = "hydromet.key";
   const LANG_STORE = "hydromet.lang";
@@ -331,7 +332,7 @@
       return;
     }
     try {
-      const items = dueItems(await getJSON("/api/v1/maintenance/due?station_id=" + encodeURIComponent(stationId)));
+      const items = dueItems(await getJSON("/api/v1/maintenance/due?within_days=" + DUE_WITHIN_DAYS + "&station_id=" + encodeURIComponent(stationId)));
       if (!items.length) {
         box.textContent = t("p_maintenance_none");
         return;
@@ -343,13 +344,10 @@
   }
   function maintenanceLine(raw) {
     const item = raw.properties || raw;
-    const equipment = item.equipment || {};
-    const what = [item.action, item.equipment_kind || equipment.kind, item.serial_number || equipment.serial_number]
-      .filter(Boolean).join(" · ");
-    const date = item.due_date || item.due_on || item.next_due || "";
-    const overdue = item.overdue === true || item.state === "overdue" || item.status === "overdue";
-    return el("li", { class: overdue ? "overdue" : "" },
-      what + (date ? " — " + (overdue ? t("p_overdue") : t("p_due")) + " " + date : ""));
+    const what = [label("action", item.action), item.kind, item.serial_number].filter(Boolean).join(" · ");
+    const late = Number(item.days_overdue || 0);
+    const when = late > 0 ? t("p_overdue", { n: late }) : t("p_due") + " " + (item.due_date || "");
+    return el("li", { class: late > 0 ? "overdue" : "" }, what + " — " + when);
   }
 
   // ---- priority zones ----------------------------------------------------------------------
@@ -477,10 +475,11 @@
     if (response.status === 403) return "partner";
     sessionStorage.removeItem(KEY_STORE);
     state.key = null;
-    message(t("key_invalid"));
+    $("#key-status").textContent = t("key_invalid");
     return "public";
   }
   async function restart() {
+    document.body.dataset.state = "loading";
     state.mode = await detectMode();
     $("#mode").textContent = t("mode_" + state.mode);
     state.zones = null;
@@ -555,6 +554,7 @@
       e.preventDefault();
       const key = $("#key").value.trim();
       $("#key").value = "";
+      $("#key-status").textContent = "";
       state.key = key || null;
       if (key) sessionStorage.setItem(KEY_STORE, key);
       else sessionStorage.removeItem(KEY_STORE);
