@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, Text, case, func, literal, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Date, Select, Text, case, cast, func, literal, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
@@ -87,7 +87,7 @@ def select_records(
     stmt = orm_select(MaintenanceRecord).where(col(MaintenanceRecord.equipment_id) == equipment_id)
     if after is not None:
         key = tuple_(col(MaintenanceRecord.performed_on), col(MaintenanceRecord.id))
-        stmt = stmt.where(key < tuple_(literal(after[0], Date()), literal(after[1], R.id.type)))
+        stmt = stmt.where(key < tuple_(cast(literal(after[0]), Date()), literal(after[1], R.id.type)))
     order = (col(MaintenanceRecord.performed_on).desc(), col(MaintenanceRecord.id).desc())
     return list(session.exec(stmt.order_by(*order).limit(limit + 1)).all())
 
@@ -108,16 +108,45 @@ def _applicable_norms() -> Any:
     )
 
 
-def _due_columns(norm: Any, last: Any, due_date: Any, today: date) -> list[Any]:
-    overdue = literal(today, Date()) - due_date
-    return [
-        "due_date", due_date, "days_overdue", overdue, "action", norm.c.action,
-        "interval_days", norm.c.interval_days, "last_performed_on", last.c.last_on,
+def _due_json(page: Any, today: date) -> ColumnElement[Any]:
+    """Return the JSON text of one due row, built from the page's keys and the joined rows."""
+    overdue = cast(literal(today), Date()) - page.c.due_date
+    return func.cast(func.json_build_object(
+        "due_date", page.c.due_date, "days_overdue", overdue, "action", page.c.action,
+        "interval_days", N.interval_days, "last_performed_on", page.c.last_on,
         "equipment_id", I.id, "kind", I.kind, "manufacturer", I.manufacturer, "model", I.model,
         "serial_number", I.serial_number, "installed_date", I.installed_date, "station_id", S.id,
         "national_code", S.national_code, "station_name", S.name, "owner", S.owner, "province", S.province,
-        "norm_id", norm.c.norm_id, "norm_source", norm.c.source,
-    ]  # fmt: skip
+        "norm_id", N.id, "norm_source", N.source,
+    ), Text())  # fmt: skip
+
+
+def _due_keys(f: DueFilter, principal: Principal, today: date) -> tuple[Select[Any], Any]:
+    """Return the due rows as keys only (due date, item, action, norm, last record) and the due date."""
+    norm = _applicable_norms()
+    last = (
+        select(func.max(R.performed_on).label("last_on"))
+        .where(R.equipment_id == I.id, R.action == norm.c.action)
+        .lateral("last")
+    )
+    due_date = func.coalesce(last.c.last_on, I.installed_date) + norm.c.interval_days
+    stmt = (
+        select(
+            due_date.label("due_date"), I.id.label("item_id"), norm.c.action, norm.c.norm_id, last.c.last_on
+        )
+        .select_from(EquipmentItem.__table__)  # type: ignore[attr-defined]
+        .join(Station.__table__, S.id == I.station_id)  # type: ignore[attr-defined]
+        .join(norm, true())
+        .join(last, true())
+        .where(I.removed_date.is_(None), S.status.in_(DUE_STATION_STATUSES), station_visible(principal))
+        .where(due_date <= cast(literal(today), Date()) + f.within_days)
+    )
+    for column, values in ((S.owner, f.owner), (S.province, f.province)):
+        if values:
+            stmt = stmt.where(column.in_(values))
+    if f.station_id is not None:
+        stmt = stmt.where(S.id == f.station_id)
+    return stmt, due_date
 
 
 def select_due_page(
@@ -127,31 +156,18 @@ def select_due_page(
 
     Per installed item at an operational or suspended station, LATERAL picks the applicable norm of
     each action and the last record of that action; the due date is that record's date (or the
-    installation date) plus the interval. Rows: (due_date, equipment_id, action, JSON text).
+    installation date) plus the interval. The page is chosen on keys only and the JSON is built for
+    its rows alone. Rows: (due_date, equipment_id, action, JSON text).
     """
-    norm = _applicable_norms()
-    last = (
-        select(func.max(R.performed_on).label("last_on"))
-        .where(R.equipment_id == I.id, R.action == norm.c.action)
-        .lateral("last")
-    )
-    due_date = func.coalesce(last.c.last_on, I.installed_date) + norm.c.interval_days
-    body = func.cast(func.json_build_object(*_due_columns(norm, last, due_date, today)), Text())
-    stmt = (
-        select(due_date.label("due_date"), I.id, norm.c.action, body)
-        .select_from(EquipmentItem.__table__)  # type: ignore[attr-defined]
-        .join(Station.__table__, S.id == I.station_id)  # type: ignore[attr-defined]
-        .join(norm, true())
-        .join(last, true())
-        .where(I.removed_date.is_(None), S.status.in_(DUE_STATION_STATUSES), station_visible(principal))
-        .where(due_date <= literal(today, Date()) + f.within_days)
-    )
-    for column, values in ((S.owner, f.owner), (S.province, f.province)):
-        if values:
-            stmt = stmt.where(column.in_(values))
-    if f.station_id is not None:
-        stmt = stmt.where(S.id == f.station_id)
+    keys, due_date = _due_keys(f, principal, today)
     if after is not None:
-        position = (literal(after[0], Date()), literal(after[1], I.id.type), literal(after[2]))
-        stmt = stmt.where(tuple_(due_date, I.id, norm.c.action) > tuple_(*position))
-    return stmt.order_by(due_date, I.id, norm.c.action).limit(limit + 1)
+        position = (cast(literal(after[0]), Date()), literal(after[1], I.id.type), literal(after[2]))
+        keys = keys.where(tuple_(due_date, I.id, keys.selected_columns.action) > tuple_(*position))
+    page = keys.order_by(due_date, I.id, keys.selected_columns.action).limit(limit + 1).subquery("page")
+    return (
+        select(page.c.due_date, page.c.item_id, page.c.action, _due_json(page, today))
+        .join_from(page, EquipmentItem.__table__, I.id == page.c.item_id)  # type: ignore[attr-defined]
+        .join(Station.__table__, S.id == I.station_id)  # type: ignore[attr-defined]
+        .join(MaintenanceNorm.__table__, N.id == page.c.norm_id)  # type: ignore[attr-defined]
+        .order_by(page.c.due_date, page.c.item_id, page.c.action)
+    )
