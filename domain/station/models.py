@@ -27,6 +27,8 @@ from domain.db.clock import utcnow
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
 from domain.station.rules import check_wigos_ids
 
+NATIONAL_CODE = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
+
 
 class Variable(BaseModel):
     """An observed variable and how often it is reported."""
@@ -49,7 +51,7 @@ class StationFields(BaseModel):
     """Fields a client may write; shared by Create and Update."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    national_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+    national_code: str = Field(min_length=1, max_length=64, pattern=NATIONAL_CODE)
     name: str = Field(min_length=1, max_length=300)
     network: Network
     legal_basis: str | None = Field(default=None, max_length=500)
@@ -85,7 +87,7 @@ class StationUpdate(BaseModel):
     """Body of PATCH /stations/{id}: every field optional, applied with exclude_unset."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    national_code: str | None = Field(default=None, min_length=1, max_length=64)
+    national_code: str | None = Field(default=None, min_length=1, max_length=64, pattern=NATIONAL_CODE)
     name: str | None = Field(default=None, min_length=1, max_length=300)
     network: Network | None = None
     legal_basis: str | None = Field(default=None, max_length=500)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from domain.access.models import Principal, Role
 from domain.access.rules import can_see_restricted, require_role, require_writer_of
-from domain.access.service import get_organization
+from domain.access.service import OrganizationNotFound, get_organization
 from domain.db.spatial import from_geojson, to_geojson
 from domain.errors import AccessDenied, Conflict, NotFound, PreconditionFailed, RuleViolation
 from domain.station import queries
@@ -39,6 +39,21 @@ class DuplicateWigosId(Conflict):
 class StationClosed(RuleViolation):
     code = "station-closed"
     title = "Station is closed"
+
+
+class UnknownOrganization(RuleViolation):
+    code = "unknown-organization"
+    title = "Owner or operator is not a registered organization"
+
+
+def _known_organization(session: Session, code: str, field: str) -> str:
+    try:
+        get_organization(session, code=code)
+    except OrganizationNotFound as exc:
+        raise UnknownOrganization(
+            f"{field} '{code}' is not a registered organization", pointer=f"#/{field}", value=code
+        ) from exc
+    return code
 
 
 def snapshot(station: Station) -> dict[str, Any]:
@@ -76,9 +91,7 @@ def _resolve_owner(session: Session, principal: Principal, owner: str | None) ->
             raise RuleViolation("an admin must name the owner organization", pointer="#/owner")
     elif owner is not None and owner != principal.organization:
         raise AccessDenied("only an admin may set the owner to another organization", pointer="#/owner")
-    code = owner or str(principal.organization)
-    get_organization(session, code=code)
-    return code
+    return _known_organization(session, owner or str(principal.organization), "owner")
 
 
 def _record(
@@ -121,7 +134,7 @@ def register_station(session: Session, *, principal: Principal, data: StationCre
     require_role(principal, Role.admin, Role.editor)
     owner = _resolve_owner(session, principal, data.owner)
     if data.operator:
-        get_organization(session, code=data.operator)
+        _known_organization(session, data.operator, "operator")
     now = datetime.now(UTC)
     fields = data.model_dump(mode="json", exclude={"location", "owner"})
     station = Station(
@@ -165,25 +178,7 @@ def update_station(
             f"station is at revision {station.revision}, not {if_match}", current_revision=station.revision
         )
     changes = data.model_dump(exclude_unset=True, mode="json", exclude={"reason"})
-    if "owner" in changes and changes["owner"] != station.owner:
-        if principal.role is not Role.admin:
-            raise AccessDenied("only an admin may change the owner", pointer="#/owner")
-        get_organization(session, code=changes["owner"])
-    if changes.get("operator"):
-        get_organization(session, code=changes["operator"])
-    for required in (
-        "national_code",
-        "name",
-        "network",
-        "station_types",
-        "automation",
-        "status",
-        "location",
-        "data_policy",
-        "owner",
-    ):
-        if required in changes and changes[required] is None:
-            raise RuleViolation(f"{required} cannot be null", pointer=f"#/{required}")
+    _check_update(session, principal, station, changes)
     before = snapshot(station)
     _apply_changes(session, station, changes)
     if snapshot(station) == before:
@@ -195,6 +190,24 @@ def update_station(
     _record(session, station, principal, "update", before, data.reason)
     _commit(session, station.national_code)
     return station
+
+
+REQUIRED_FIELDS = (
+    "national_code", "name", "network", "station_types", "automation", "status", "location",
+    "data_policy", "owner",
+)  # fmt: skip
+
+
+def _check_update(session: Session, principal: Principal, station: Station, changes: dict[str, Any]) -> None:
+    for required in REQUIRED_FIELDS:
+        if required in changes and changes[required] is None:
+            raise RuleViolation(f"{required} cannot be null", pointer=f"#/{required}")
+    if "owner" in changes and changes["owner"] != station.owner:
+        if principal.role is not Role.admin:
+            raise AccessDenied("only an admin may change the owner", pointer="#/owner")
+        _known_organization(session, changes["owner"], "owner")
+    if changes.get("operator"):
+        _known_organization(session, changes["operator"], "operator")
 
 
 def _apply_changes(session: Session, station: Station, changes: dict[str, Any]) -> None:
