@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
@@ -104,6 +104,14 @@ async def on_database_down(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def on_bad_value(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot store (a NUL character, an out-of-range number) is the caller's error."""
+    reason = str(getattr(exc, "orig", None) or "a value cannot be stored").splitlines()[0]
+    log.info("value refused by the database on %s: %s", request.url.path, reason)
+    status = 400 if request.method in ("GET", "HEAD") else 422
+    return problem(request, status, "invalid-value", "A value cannot be stored", reason)
+
+
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled %s", type(exc).__name__, exc_info=exc)
     log.debug("unhandled error on %s %s", request.method, request.url.path)
@@ -117,8 +125,49 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(OperationalError, on_database_down)
     app.add_exception_handler(PoolTimeout, on_database_down)
+    app.add_exception_handler(DataError, on_bad_value)
     app.add_exception_handler(DBAPIError, on_unexpected)
     app.add_exception_handler(Exception, on_unexpected)
+    _document_problems(app)
+
+
+class ValidationProblem(Problem):
+    """The problem document of a request that does not validate, with one entry per error."""
+
+    errors: list[dict[str, Any]] = []
+
+
+def _problem_ref(name: str) -> dict[str, Any]:
+    return {"schema": {"$ref": f"#/components/schemas/{name}"}}
+
+
+def _declare_problems(document: dict[str, Any]) -> None:
+    """Declare problem+json bodies where the API sends them (FastAPI says application/json)."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in (Problem, ValidationProblem):
+        schemas.setdefault(model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}"))
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                declared = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+                if status == "422" and declared.endswith("/HTTPValidationError"):
+                    response["content"] = {PROBLEM: _problem_ref("ValidationProblem")}
+                elif PROBLEM in content:
+                    content[PROBLEM] = _problem_ref("Problem")
+                    if declared.endswith("/Problem"):
+                        del content["application/json"]
+
+
+def _document_problems(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _declare_problems(build())
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
