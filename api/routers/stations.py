@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import PagingDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
-from domain.errors import PreconditionFailed, PreconditionRequired, RuleViolation
+from domain.errors import InvalidQuery, PreconditionFailed, PreconditionRequired, RuleViolation
 from domain.station import reads, service
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
 from domain.station.filters import StationFilter, parse_bbox, parse_enum_list, parse_near, split_list
@@ -180,7 +180,9 @@ def close_station(
 def station_history(
     request: Request, session: SessionDep, principal: StaffDep, station_id: uuid.UUID, page: PagingDep
 ) -> dict[str, list[RevisionPublic] | str | None]:
-    after = int(page.cursor) if page.cursor and page.cursor.isdigit() else 0
+    if page.cursor and not page.cursor.isdigit():
+        raise InvalidQuery("cursor is not one this service gave out", parameter="cursor")
+    after = int(page.cursor) if page.cursor else 0
     items, nxt = reads.station_history(
         session, principal=principal, station_id=station_id, after=after, limit=page.limit
     )
