@@ -145,7 +145,9 @@ def _declare_problems(document: dict[str, Any]) -> None:
     """Declare problem+json bodies where the API sends them (FastAPI says application/json)."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for model in (Problem, ValidationProblem):
-        schemas.setdefault(model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}"))
+        schemas.setdefault(
+            model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
             for status, response in operation.get("responses", {}).items():
