@@ -123,8 +123,10 @@
     map.createPane(name).style.zIndex = z;
   }
   map.getPane("labels").style.pointerEvents = "none";
+  // Each page (up to 1000 stations) is clustered in one go between fetches, not with the library's
+  // timer-driven chunks, so a reload never gets markers of the previous one and "ready" means drawn.
   const cluster = L.markerClusterGroup({
-    chunkedLoading: true, chunkInterval: 120, maxClusterRadius: 45, disableClusteringAtZoom: 12,
+    chunkedLoading: false, maxClusterRadius: 45, disableClusteringAtZoom: 12,
     showCoverageOnHover: false, spiderfyOnMaxZoom: true,
   });
   map.addLayer(cluster);
@@ -192,7 +194,7 @@
   }
   function viewBox() {
     const b = map.getBounds();
-    const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v)).toFixed(4);
+    const clamp = (v, lo, hi) => Number(Math.min(hi, Math.max(lo, v)).toFixed(4));
     return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
       clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)];
   }
@@ -574,6 +576,10 @@
     markerCount: () => cluster.getLayers().length,
     zoneFeatureCount: (category) => state.zoneLayers[category] ? state.zoneLayers[category].getLayers().length : 0,
     gapDrawn: () => Boolean(state.gapLayer && state.gapLayer.getLayers().length),
+    search: (text) => {
+      $("#search").value = text;
+      return searchResults().length;
+    },
   };
   translate();
   wire();
