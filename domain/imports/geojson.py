@@ -46,7 +46,7 @@ def parse_geojson(obj: Any, *, in_area: AreaPredicate) -> ParsedImport:
             errors.extend(row_errors)
         else:
             stations.append(StationRow(index, station, defaults))
-    return ParsedImport("geojson", stations, errors)
+    return ParsedImport("geojson", stations, errors, dict(_LAYOUT.labels))
 
 
 def _features(obj: Any) -> list[Any]:

@@ -64,7 +64,7 @@ def parse_csv(text: str, *, in_area: AreaPredicate) -> ParsedImport:
     stations: list[StationRow] = []
     if not any(e.reason.startswith("missing required column") for e in errors):
         _read_rows(records, table, in_area, stations, errors)
-    return ParsedImport(table.layout.source_format, stations, errors)
+    return ParsedImport(table.layout.source_format, stations, errors, dict(table.layout.labels))
 
 
 def _delimiter(text: str) -> str:

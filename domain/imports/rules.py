@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.errors import RuleViolation
+from domain.errors import Conflict, RuleViolation
 
 MAX_VALUE_CHARS = 200
 COORDINATE_TOLERANCE_DEG = 1e-7  # about 1 cm; PostGIS round trips may add noise below that
@@ -22,6 +22,25 @@ class UploadNotUtf8(RuleViolation):
 class ImportFileUnreadable(RuleViolation):
     code = "import-file-unreadable"
     title = "The uploaded file cannot be read as a station list"
+
+
+class ImportRejected(RuleViolation):
+    code = "import-rejected"
+    title = "The import has errors; nothing was written"
+
+
+class ImportConflict(Conflict):
+    code = "import-conflict"
+    title = "A concurrent change touched the same stations; nothing was written"
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """An uploaded file: its bytes, and what the client says it is (media type, file name)."""
+
+    data: bytes
+    media_type: str | None = None
+    filename: str | None = None
 
 
 @dataclass(slots=True)
@@ -58,6 +77,7 @@ class ParsedImport:
     source_format: str  # "csv", "wis2box" (the wis2box station_list.csv columns) or "geojson"
     stations: list[StationRow]
     errors: list[RowError]
+    labels: dict[str, str] = field(default_factory=dict)  # field -> the column or property naming it
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,290 @@
+"""All SQL of the station import: COPY into a staging table, then match, check, plan and write in SQL.
+
+Temp tables live until the transaction ends (ON COMMIT DROP); a dry run rolls them back with the rest.
+import_stage   one row per clean file row (STAGE_FIELDS); `given` = the fields it sets on a station
+import_target  the station each row updates: by national code, else by its first WIGOS id held
+import_plan    the rows that create or change a station, with every final column value, the
+               province derived like the station service does, and the state before the change
+"""
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from domain.imports.staging import STAGE_FIELDS
+from domain.station.rules import ARCHIPELAGO_PROVINCES
+
+_TYPES = {
+    "line": "integer", "lon": "double precision", "lat": "double precision",
+    "elevation_m": "double precision", "station_types": "text[]", "wigos_ids": "text[]",
+    "variables": "jsonb", "given": "text[]",
+}  # fmt: skip
+_STAGE_COLUMNS = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in STAGE_FIELDS)
+
+RESET = text("DROP TABLE IF EXISTS import_stage, import_target, import_plan, import_province_part")
+LONG_STATEMENTS = text("SELECT set_config('statement_timeout', :ms, true)")
+CREATE_STAGE = text(f"CREATE TEMP TABLE import_stage ({_STAGE_COLUMNS}) ON COMMIT DROP")
+COPY_STAGE = f"COPY import_stage ({', '.join(STAGE_FIELDS)}) FROM STDIN"
+ANALYZE_STAGE = text("ANALYZE import_stage")
+DROP_LINES = text("DELETE FROM import_stage WHERE line = ANY(:lines)")
+
+# The station of each row: its national code's, else the holder of its first WIGOS id that is held.
+MATCH = text("""
+CREATE TEMP TABLE import_target ON COMMIT DROP AS
+SELECT c.line, coalesce(s.id, (
+    SELECT h.station_id FROM unnest(c.wigos_ids) WITH ORDINALITY AS u(wsi, n)
+    JOIN station_wigos_id h ON h.wsi = u.wsi ORDER BY u.n LIMIT 1)) AS station_id
+FROM import_stage c LEFT JOIN station s ON s.national_code = c.national_code
+""")
+# Lock in id order (two imports never deadlock); single-station writers take one row lock each.
+LOCK_TARGETS = text("""
+SELECT count(*) FROM (
+    SELECT 1 FROM station s WHERE s.id IN (SELECT station_id FROM import_target)
+    ORDER BY s.id FOR NO KEY UPDATE OF s) AS locked
+""")
+
+# Rows the database refuses, as (line, field, value, reason). :editor is NULL for an admin.
+ROW_ERRORS = text("""
+SELECT c.line, 'wigos_ids', u.wsi,
+       format('WIGOS identifier %s is already held by station %s', u.wsi, o.national_code)
+FROM import_stage c JOIN import_target t USING (line)
+CROSS JOIN LATERAL unnest(c.wigos_ids) AS u(wsi)
+JOIN station_wigos_id h ON h.wsi = u.wsi JOIN station o ON o.id = h.station_id
+WHERE h.station_id IS DISTINCT FROM t.station_id
+UNION ALL
+SELECT c.line, 'national_code', c.national_code,
+       format('matches station %s, as %s %s does: give each station one row', s.national_code,
+              CAST(:unit AS text), t.first_line)
+FROM (SELECT line, station_id, min(line) OVER (PARTITION BY station_id) AS first_line
+      FROM import_target WHERE station_id IS NOT NULL) t
+JOIN import_stage c USING (line) JOIN station s ON s.id = t.station_id
+WHERE t.line > t.first_line
+UNION ALL
+SELECT c.line, 'national_code', c.national_code,
+       format('station %s is owned by %s: an editor of %s may change only its own organization''s stations',
+              s.national_code, s.owner, CAST(:editor AS text))
+FROM import_stage c JOIN import_target t USING (line) JOIN station s ON s.id = t.station_id
+WHERE s.owner <> CAST(:editor AS text)
+UNION ALL
+SELECT c.line, r.field, r.code,
+       format('unknown organization %s: register it first (POST /api/v1/organizations)', r.code)
+FROM import_stage c CROSS JOIN LATERAL (VALUES ('owner', c.owner), ('operator', c.operator)) AS r(field, code)
+WHERE r.code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM organization o WHERE o.code = r.code)
+UNION ALL
+SELECT c.line, 'owner', '',
+       'required for a new station: name the owner organization (an owner column, or ?owner= / --owner)'
+FROM import_stage c JOIN import_target t USING (line)
+WHERE t.station_id IS NULL AND c.owner IS NULL AND CAST(:default_owner AS text) IS NULL
+""")
+
+PROVINCE_PARTS = (
+    text("""CREATE TEMP TABLE import_province_part ON COMMIT DROP AS
+            SELECT code, ST_Subdivide(geom, 128) AS geom FROM province"""),
+    text("CREATE INDEX ON import_province_part USING gist (geom)"),
+    text("ANALYZE import_province_part"),
+)
+
+
+def _archipelago(lon: str, lat: str) -> str:
+    cases = " ".join(
+        f"WHEN {lon} BETWEEN {x0} AND {x1} AND {lat} BETWEEN {y0} AND {y1} THEN '{code}'"
+        for (x0, y0, x1, y1), code in ARCHIPELAGO_PROVINCES
+    )
+    return f"CASE {cases} END"
+
+
+# The station service's rule in SQL: archipelago district, else the province containing the point,
+# else the nearest within :offshore_m (a degree box first, so the GiST index prunes the candidates).
+_POINT = "ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326)"
+_DY = "(CAST(:offshore_m AS float8) / 110000.0)"
+_PROVINCE = f"""coalesce({_archipelago("c.lon", "c.lat")},
+  (SELECT p.code FROM import_province_part p WHERE ST_Intersects(p.geom, {_POINT}) LIMIT 1),
+  (SELECT p.code FROM import_province_part p
+   WHERE p.geom && ST_Expand({_POINT}, {_DY} / cos(radians(least(abs(c.lat) + {_DY}, 89))), {_DY})
+     AND ST_DWithin(p.geom::geography, {_POINT}::geography, CAST(:offshore_m AS float8))
+   ORDER BY ST_Distance(p.geom::geography, {_POINT}::geography) LIMIT 1))"""
+
+_VARIABLES_KEY = """(SELECT coalesce(jsonb_agg(jsonb_build_array(v->>'name', v->'interval_min')
+   ORDER BY v->>'name' COLLATE "C", (v->>'interval_min')::int NULLS FIRST), '[]') FROM jsonb_array_elements({}) v)"""
+_TEXT_FIELDS = (
+    "network",
+    "legal_basis",
+    "automation",
+    "status",
+    "owner",
+    "operator",
+    "data_policy",
+    "river",
+    "basin",
+)
+# When the row's value equals the station's (the same tolerances as rules.diff_station).
+_SAME = {
+    "national_code": "s.national_code = c.national_code",
+    "name": "s.name = c.name",
+    **{f: f"NULLIF(s.{f}, '') IS NOT DISTINCT FROM NULLIF(c.{f}, '')" for f in _TEXT_FIELDS},
+    "station_types": "s.station_types::text[] @> c.station_types AND s.station_types::text[] <@ c.station_types",
+    "wigos_ids": "s.wigos_ids::text[] = c.wigos_ids",
+    "elevation_m": "(s.elevation_m IS NULL AND c.elevation_m IS NULL) OR abs(s.elevation_m - c.elevation_m) <= 1e-6",
+    "variables": f"{_VARIABLES_KEY.format('s.variables')} = {_VARIABLES_KEY.format('c.variables')}",
+    "location": "abs(ST_X(s.location) - c.lon) <= 1e-7 AND abs(ST_Y(s.location) - c.lat) <= 1e-7",
+}  # fmt: skip
+_CREATE = {
+    "status": "coalesce(c.status, 'operational')", "data_policy": "coalesce(c.data_policy, 'core')",
+    "wigos_ids": "coalesce(c.wigos_ids, '{}')", "variables": "coalesce(c.variables, '[]')",
+    "owner": "coalesce(c.owner, CAST(:default_owner AS text))",
+}  # fmt: skip
+_CURRENT = {"station_types": "s.station_types::text[]", "wigos_ids": "s.wigos_ids::text[]"}
+_WRITTEN = ("national_code", "name", *_TEXT_FIELDS, "station_types", "elevation_m", "wigos_ids", "variables")
+
+
+def _changes(field: str) -> str:
+    return f"('{field}' = ANY(c.given) AND NOT coalesce(({_SAME[field]}), false))"
+
+
+def _final(field: str) -> str:
+    create = _CREATE.get(field, f"c.{field}")
+    current = _CURRENT.get(field, f"s.{field}")
+    return f"CASE WHEN s.id IS NULL THEN {create} WHEN '{field}' = ANY(c.given) THEN c.{field} ELSE {current} END"
+
+
+def _stamp(column: str) -> str:
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
+_STATE_KEYS = (
+    "id", "national_code", "name", "network", "legal_basis", "station_types", "automation", "status",
+    "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "province", "river", "basin",
+    "variables", "closed_date", "close_reason", "successor_id", "revision",
+)  # fmt: skip
+
+
+def _state(alias: str) -> str:
+    """Return SQL of the revision state of a station row: domain.station.service.snapshot, in SQL."""
+    pairs = [f"'{key}', {alias}.{key}" for key in _STATE_KEYS] + [
+        f"'location', ST_AsGeoJSON({alias}.location)::jsonb",
+        f"'created_at', {_stamp(alias + '.created_at')}",
+        f"'updated_at', {_stamp(alias + '.updated_at')}",
+    ]
+    return f"jsonb_build_object({', '.join(pairs)})"
+
+
+_CODE = _final("national_code")
+PLAN = text(f"""
+CREATE TEMP TABLE import_plan ON COMMIT DROP AS
+SELECT c.line, coalesce(s.id, gen_random_uuid()) AS id, s.id IS NULL AS is_new, d.wsis_changed,
+  {", ".join(f"{_final(f)} AS {f}" for f in _WRITTEN)},
+  c.name_fold || ' ' || translate({_CODE}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+    AS search_text,
+  CASE WHEN d.moved THEN {_POINT} ELSE s.location END AS location,
+  CASE WHEN d.moved THEN {_PROVINCE} ELSE s.province END AS province,
+  CASE WHEN s.id IS NOT NULL AND {_final("status")} = 'closed' AND s.closed_date IS NULL
+       THEN CAST(:today AS date) ELSE s.closed_date END AS closed_date,
+  CASE WHEN s.id IS NOT NULL THEN {_state("s")} END AS before
+FROM import_stage c JOIN import_target t USING (line) LEFT JOIN station s ON s.id = t.station_id
+CROSS JOIN LATERAL (SELECT
+  s.id IS NULL OR {_changes("location")} AS moved,
+  s.id IS NULL OR ('wigos_ids' = ANY(c.given) AND s.wigos_ids::text[] IS DISTINCT FROM c.wigos_ids)
+    AS wsis_changed,
+  s.id IS NULL OR {" OR ".join(_changes(f) for f in (*_WRITTEN, "location"))} AS changed) d
+WHERE d.changed
+""")
+COUNT_PLAN = text("""
+SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new), (SELECT count(*) FROM import_stage)
+FROM import_plan
+""")
+
+_COLUMNS = (*_WRITTEN, "search_text", "location", "province")
+UPDATE_STATIONS = text(f"""
+UPDATE station s SET {", ".join(f"{c} = p.{c}" for c in _COLUMNS)},
+  closed_date = p.closed_date, revision = s.revision + 1, updated_at = :at
+FROM import_plan p WHERE NOT p.is_new AND s.id = p.id
+""")
+INSERT_STATIONS = text(f"""
+INSERT INTO station (id, {", ".join(_COLUMNS)}, created_at, updated_at, revision)
+SELECT id, {", ".join(_COLUMNS)}, :at, :at, 1 FROM import_plan WHERE is_new
+""")
+DROP_WSIS = text("""
+DELETE FROM station_wigos_id h USING import_plan p WHERE p.wsis_changed AND NOT p.is_new AND h.station_id = p.id
+""")
+INSERT_WSIS = text("""
+INSERT INTO station_wigos_id (wsi, station_id, is_primary)
+SELECT u.wsi, p.id, u.n = 1
+FROM import_plan p CROSS JOIN LATERAL unnest(p.wigos_ids) WITH ORDINALITY AS u(wsi, n)
+WHERE p.wsis_changed
+""")
+# One revision per written station: the state after, and {field: [before, after]} as changed_fields.
+INSERT_REVISIONS = text(f"""
+INSERT INTO station_revision (station_id, revision, op, actor, organization, at, reason, changes, state)
+SELECT s.id, s.revision, 'import', :actor, :organization, :at,
+       format('%s, %s %s', CAST(:reason AS text), CAST(:unit AS text), p.line), ch.changes, st.state
+FROM import_plan p JOIN station s ON s.id = p.id
+CROSS JOIN LATERAL (SELECT {_state("s")} AS state) st
+CROSS JOIN LATERAL (
+  SELECT coalesce(jsonb_object_agg(e.key, jsonb_build_array(p.before -> e.key, e.value)), '{{}}') AS changes
+  FROM jsonb_each(st.state) e
+  WHERE e.key NOT IN ('created_at', 'updated_at', 'revision')
+    AND CASE WHEN p.before IS NULL THEN e.value <> 'null' ELSE p.before -> e.key IS DISTINCT FROM e.value END
+) ch
+ORDER BY p.line
+""")
+
+
+def begin_import(session: Session, *, statement_timeout_ms: int) -> None:
+    """Drop leftovers of an earlier import in this transaction and allow long statements."""
+    session.execute(RESET)
+    session.execute(LONG_STATEMENTS, {"ms": str(statement_timeout_ms)})
+
+
+def copy_stage(session: Session, records: list[tuple[Any, ...]]) -> None:
+    """Create the staging table and COPY the records into it (through the session's connection)."""
+    session.execute(CREATE_STAGE)
+    driver: Any = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(COPY_STAGE) as copy:
+        for record in records:
+            copy.write_row(record)
+    session.execute(ANALYZE_STAGE)
+
+
+def match_stations(session: Session) -> None:
+    """Find the station each staged row updates, and lock those stations until the transaction ends."""
+    session.execute(MATCH)
+    session.execute(LOCK_TARGETS)
+
+
+def select_row_errors(
+    session: Session, *, editor: str | None, default_owner: str | None, unit: str
+) -> list[tuple[int, str, str, str]]:
+    """Return (line, field, value, reason) of rows that conflict with the registry."""
+    params = {"editor": editor, "default_owner": default_owner, "unit": unit}
+    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in session.execute(ROW_ERRORS, params)]
+
+
+def drop_lines(session: Session, lines: list[int]) -> None:
+    """Remove rows from the staging table (rows with errors are neither planned nor counted)."""
+    if lines:
+        session.execute(DROP_LINES, {"lines": lines})
+
+
+def plan_changes(
+    session: Session, *, default_owner: str | None, offshore_m: float, today: Any
+) -> tuple[int, int, int]:
+    """Plan every creation and change; return (created, updated, staged rows)."""
+    for statement in PROVINCE_PARTS:
+        session.execute(statement)
+    params = {"default_owner": default_owner, "offshore_m": offshore_m, "today": today}
+    session.execute(PLAN, params)
+    created, updated, staged = session.execute(COUNT_PLAN).one()
+    return int(created), int(updated), int(staged)
+
+
+def write_plan(
+    session: Session, *, at: Any, actor: str, organization: str | None, reason: str, unit: str
+) -> None:
+    """Write the plan: stations updated and created, their WIGOS ids, one revision each."""
+    session.execute(UPDATE_STATIONS, {"at": at})
+    session.execute(INSERT_STATIONS, {"at": at})
+    session.execute(DROP_WSIS)
+    session.execute(INSERT_WSIS)
+    params = {"at": at, "actor": actor, "organization": organization, "reason": reason, "unit": unit}
+    session.execute(INSERT_REVISIONS, params)

@@ -1,0 +1,169 @@
+"""Station import use case: parse, stage with COPY, check and write in SQL; one transaction, all or nothing."""
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from domain.access.models import Principal, Role
+from domain.access.rules import require_role
+from domain.access.service import OrganizationNotFound, get_organization
+from domain.errors import AccessDenied, RuleViolation
+from domain.geo import in_service_area
+from domain.imports import queries
+from domain.imports.rows import unit_of
+from domain.imports.rules import (
+    ImportConflict,
+    ImportFileUnreadable,
+    ImportRejected,
+    ImportReport,
+    ParsedImport,
+    RowError,
+    Upload,
+    UploadNotUtf8,
+)
+from domain.imports.staging import label_of, owner_errors, sorted_errors, stage_record
+from domain.imports.upload import parse_upload
+from domain.station.service import OFFSHORE_PROVINCE_KM
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+STATEMENT_TIMEOUT_MS = 600_000  # one statement may handle every row of a large file
+
+
+class UnknownDefaultOwner(RuleViolation):
+    code = "unknown-organization"
+    title = "Owner or operator is not a registered organization"
+
+
+def _quiet(_line: str) -> None:
+    return None
+
+
+def import_stations(
+    session: Session,
+    *,
+    principal: Principal,
+    upload: Upload,
+    dry_run: bool,
+    default_owner: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a station list: every row is written, or none; a dry run writes nothing.
+
+    Raises ImportRejected (with the full report) when any row has an error, ImportConflict when a
+    concurrent change took a code or identifier meanwhile.
+    """
+    require_role(principal, Role.admin, Role.editor)
+    say = progress or _quiet
+    owner = _default_owner(session, principal, default_owner)
+    parsed = _parse(upload, dry_run)
+    say(f"read {len(parsed.stations)} good rows and {len(parsed.errors)} errors ({parsed.source_format})")
+    try:
+        report = _run(session, principal, parsed, owner, dry_run, upload.filename, say)
+    except IntegrityError as exc:
+        session.rollback()
+        log.info("import refused by a concurrent change: %s", str(exc.orig).splitlines()[0])
+        raise ImportConflict(
+            "another change took a national code or WIGOS identifier of this file while it was "
+            "imported; nothing was written: run the import again"
+        ) from None
+    except BaseException:
+        session.rollback()
+        raise
+    if report.errors:
+        session.rollback()
+        raise _rejected(report)
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    say(f"{'checked' if dry_run else 'written'}: {_counts(report)}")
+    return report
+
+
+def _counts(report: ImportReport) -> str:
+    return f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+
+
+def _parse(upload: Upload, dry_run: bool) -> ParsedImport:
+    try:
+        return parse_upload(upload, in_area=in_service_area)
+    except (UploadNotUtf8, ImportFileUnreadable) as exc:
+        error = RowError(int(exc.extra.get("line", 1)), "file", "", exc.detail)
+        exc.extra |= ImportReport(dry_run, errors=[error]).as_dict()
+        raise
+
+
+def _rejected(report: ImportReport) -> ImportRejected:
+    lines = len({e.line for e in report.errors})
+    return ImportRejected(
+        f"{len(report.errors)} error(s) on {lines} line(s); nothing was written. "
+        f"Without them: {_counts(report)}",
+        **report.as_dict(),
+    )
+
+
+def _default_owner(session: Session, principal: Principal, requested: str | None) -> str | None:
+    """Return the owner of new stations whose row names none: ?owner=, else the caller's organization."""
+    if requested is not None and principal.role is not Role.admin and requested != principal.organization:
+        raise AccessDenied("only an admin may import stations for another organization", parameter="owner")
+    code = requested or principal.organization
+    if code is None:
+        return None
+    try:
+        get_organization(session, code=code)
+    except OrganizationNotFound:
+        if requested is None:
+            return None  # e.g. the command line's SYSTEM principal: rows must then name their owner
+        raise UnknownDefaultOwner(
+            f"owner '{code}' is not a registered organization", parameter="owner"
+        ) from None
+    return code
+
+
+def _run(
+    session: Session,
+    principal: Principal,
+    parsed: ParsedImport,
+    owner: str | None,
+    dry_run: bool,
+    filename: str | None,
+    say: Progress,
+) -> ImportReport:
+    editor = principal.organization if principal.role is Role.editor else None
+    errors = list(parsed.errors)
+    if editor is not None:
+        errors += owner_errors(parsed.stations, editor_org=editor, label=label_of(parsed.labels, "owner"))
+    refused = {e.line for e in errors}
+    code_given = parsed.source_format != "wis2box"
+    records = [stage_record(r, code_given=code_given) for r in parsed.stations if r.line not in refused]
+    unit = unit_of(parsed.source_format)
+    queries.begin_import(session, statement_timeout_ms=STATEMENT_TIMEOUT_MS)
+    queries.copy_stage(session, records)
+    say(f"staged {len(records)} rows")
+    queries.match_stations(session)
+    found = queries.select_row_errors(session, editor=editor, default_owner=owner, unit=unit)
+    errors += [
+        RowError(line, label_of(parsed.labels, field), value, reason) for line, field, value, reason in found
+    ]
+    queries.drop_lines(session, sorted({line for line, *_ in found}))
+    now = datetime.now(UTC)
+    created, updated, staged = queries.plan_changes(
+        session, default_owner=owner, offshore_m=OFFSHORE_PROVINCE_KM * 1000, today=now.date()
+    )
+    report = ImportReport(dry_run, created, updated, staged - created - updated, sorted_errors(errors))
+    say(f"checked: {len(report.errors)} errors; {_counts(report)}")
+    if not report.errors and created + updated:
+        reason = f"imported from {filename or 'an uploaded ' + parsed.source_format + ' file'}"
+        queries.write_plan(
+            session,
+            at=now,
+            actor=principal.actor,
+            organization=principal.organization,
+            reason=reason,
+            unit=unit,
+        )
+    return report

@@ -1,0 +1,68 @@
+"""Clean rows to staging records: one flat tuple per station, and the fields that count as a change.
+
+`given` lists the fields a row sets on an existing station; the other staged values (wis2box's
+network, automation and facility type, our model defaults) are used only when the row creates one.
+A wis2box national code is derived (traditional identifier or the WSI's local id), so it finds or
+names a new station but never renames an existing one. An empty owner cell keeps the owner.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from domain.imports.rules import RowError, StationRow
+from domain.station.rules import fold
+
+STAGE_FIELDS = (
+    "line", "national_code", "name", "name_fold", "network", "legal_basis", "station_types", "automation",
+    "status", "lon", "lat", "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "river",
+    "basin", "variables", "given",
+)  # fmt: skip
+
+
+def stage_record(row: StationRow, *, code_given: bool) -> tuple[Any, ...]:
+    """Return the staging tuple of a clean row, in STAGE_FIELDS order."""
+    station = row.station
+    values = {**row.defaults, **station}
+    given = [
+        name
+        for name, value in station.items()
+        if not (name == "national_code" and not code_given) and not (name == "owner" and value is None)
+    ]
+    lon, lat = station["location"]["coordinates"][:2]
+    variables = values.get("variables")
+    return (
+        row.line,
+        *(values.get(name) for name in STAGE_FIELDS[1:3]),
+        fold(station["name"]),
+        *(values.get(name) for name in STAGE_FIELDS[4:9]),
+        float(lon),
+        float(lat),
+        *(values.get(name) for name in STAGE_FIELDS[11:18]),
+        None if variables is None else json.dumps(variables, ensure_ascii=False),
+        given,
+    )
+
+
+def owner_errors(rows: Iterable[StationRow], *, editor_org: str, label: str) -> list[RowError]:
+    """Return an error for each row of an editor's file that names another organization as owner."""
+    return [
+        RowError(
+            row.line,
+            label,
+            str(row.station["owner"]),
+            f"only an admin may set the owner to another organization: leave it empty or write {editor_org}",
+        )
+        for row in rows
+        if row.station.get("owner") not in (None, editor_org)
+    ]
+
+
+def label_of(labels: dict[str, str], field: str) -> str:
+    """Return the column (or property) a file names a field by, else the field's own name."""
+    return labels.get(field, field)
+
+
+def sorted_errors(errors: Sequence[RowError]) -> list[RowError]:
+    """Return the errors by line, keeping the order found within a line."""
+    return sorted(errors, key=lambda error: error.line)
