@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     max_page_size: int = 1000
     default_page_size: int = 100
     max_body_bytes: int = 10 * 1024 * 1024
+    max_import_bytes: int = 50 * 1024 * 1024  # POST /imports/*: a 100k-row station list is ~20 MB
     rate_limit_per_minute: int = 600
     cors_origins: list[str] = []
     dev_admin_key_file: str = ".data/dev-admin-key"
