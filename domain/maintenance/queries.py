@@ -4,7 +4,21 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, Text, case, cast, func, literal, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
@@ -12,13 +26,14 @@ from sqlmodel import select as orm_select
 from domain.access.models import Principal, Role
 from domain.equipment.models import EquipmentItem
 from domain.maintenance.models import DueFilter, MaintenanceNorm, MaintenanceRecord
-from domain.maintenance.rules import DUE_STATION_STATUSES
+from domain.maintenance.rules import DUE_STATION_STATUSES, MaintenanceAction
 from domain.station.models import Station
 
 S = Station.__table__.c  # type: ignore[attr-defined]
 I = EquipmentItem.__table__.c  # type: ignore[attr-defined]  # noqa: E741
 N = MaintenanceNorm.__table__.c  # type: ignore[attr-defined]
 R = MaintenanceRecord.__table__.c  # type: ignore[attr-defined]
+NO_JIT = text("SET LOCAL jit = off")
 
 
 def station_visible(principal: Principal) -> ColumnElement[bool]:
@@ -108,6 +123,15 @@ def _applicable_norms() -> Any:
     )
 
 
+def without_jit(session: Session) -> None:
+    """Turn JIT compilation off for the rest of this transaction.
+
+    The due query is costed high enough to trigger JIT, whose compilation took ~0.5 s of a ~1.4 s
+    first page at 300k items (bench/RESULTS.md, Maintenance) while saving nothing measurable.
+    """
+    session.execute(NO_JIT)
+
+
 def _due_json(page: Any, today: date) -> ColumnElement[Any]:
     """Return the JSON text of one due row, built from the page's keys and the joined rows."""
     overdue = cast(literal(today), Date()) - page.c.due_date
@@ -121,18 +145,25 @@ def _due_json(page: Any, today: date) -> ColumnElement[Any]:
     ), Text())  # fmt: skip
 
 
+def _last_records() -> Any:
+    """Return a LATERAL subquery: an item's last record date of each action, in one index range scan."""
+    dates = [func.max(R.performed_on).filter(R.action == a.value).label(a.value) for a in MaintenanceAction]
+    return select(*dates).where(R.equipment_id == I.id).lateral("last")
+
+
 def _due_keys(f: DueFilter, principal: Principal, today: date) -> tuple[Select[Any], Any]:
     """Return the due rows as keys only (due date, item, action, norm, last record) and the due date."""
     norm = _applicable_norms()
-    last = (
-        select(func.max(R.performed_on).label("last_on"))
-        .where(R.equipment_id == I.id, R.action == norm.c.action)
-        .lateral("last")
-    )
-    due_date = func.coalesce(last.c.last_on, I.installed_date) + norm.c.interval_days
+    last = _last_records()
+    last_on = case(*((norm.c.action == a.value, last.c[a.value]) for a in MaintenanceAction))
+    due_date = func.coalesce(last_on, I.installed_date) + norm.c.interval_days
     stmt = (
         select(
-            due_date.label("due_date"), I.id.label("item_id"), norm.c.action, norm.c.norm_id, last.c.last_on
+            due_date.label("due_date"),
+            I.id.label("item_id"),
+            norm.c.action,
+            norm.c.norm_id,
+            last_on.label("last_on"),
         )
         .select_from(EquipmentItem.__table__)  # type: ignore[attr-defined]
         .join(Station.__table__, S.id == I.station_id)  # type: ignore[attr-defined]

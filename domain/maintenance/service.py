@@ -196,6 +196,7 @@ def list_due(
     check_due_filter(filters)
     after = _due_after(cursor) if cursor else None
     stmt = queries.select_due_page(filters, principal, today=today(), after=after, limit=limit)
+    queries.without_jit(session)
     rows = session.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
