@@ -1,1 +1,184 @@
-"""Coverage tables and schemas (to be filled in by the coverage work)."""
+"""Coverage norms (table and schemas) and the shapes of coverage answers."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import Field as ApiField
+from sqlalchemy import CheckConstraint, Column, DateTime, Integer, String, Text, UniqueConstraint, func
+from sqlmodel import Field, SQLModel
+
+from domain.db.clock import utcnow
+from domain.station.enums import StationType
+from domain.zone.models import ZoneCategory
+
+
+class NormLevel(StrEnum):
+    minimum = "minimum"
+    high_density = "high_density"
+
+
+class CoverageNorm(SQLModel, table=True):
+    """How dense a network of one station type should be in one zone category."""
+
+    __tablename__ = "coverage_norm"
+    __table_args__ = (
+        UniqueConstraint("station_type", "zone_category", "level", name="uq_coverage_norm"),
+        CheckConstraint(
+            "num_nonnulls(spacing_km, area_per_station_km2) = 1", name="ck_coverage_norm_one_measure"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    station_type: str = Field(sa_column=Column(String(32), nullable=False))
+    zone_category: str = Field(sa_column=Column(String(32), nullable=False))
+    level: str = Field(sa_column=Column(String(16), nullable=False))
+    spacing_km: float | None = None
+    area_per_station_km2: float | None = None
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    revision: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class CoverageNormCreate(BaseModel):
+    """Body of POST /coverage-norms: give spacing_km or area_per_station_km2, not both."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    station_type: StationType
+    zone_category: ZoneCategory
+    level: NormLevel = NormLevel.minimum
+    spacing_km: float | None = ApiField(default=None, gt=0, le=5000)
+    area_per_station_km2: float | None = ApiField(default=None, gt=0, le=10_000_000)
+    source: str = ApiField(min_length=1, max_length=2000, description="the regulation or guide it comes from")
+    note: str | None = ApiField(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> "CoverageNormCreate":
+        if (self.spacing_km is None) == (self.area_per_station_km2 is None):
+            raise ValueError("give exactly one of spacing_km and area_per_station_km2")
+        return self
+
+
+class CoverageNormUpdate(BaseModel):
+    """Body of PATCH /coverage-norms/{norm_id}; setting one measure clears the other."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    spacing_km: float | None = ApiField(default=None, gt=0, le=5000)
+    area_per_station_km2: float | None = ApiField(default=None, gt=0, le=10_000_000)
+    source: str | None = ApiField(default=None, min_length=1, max_length=2000)
+    note: str | None = ApiField(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> "CoverageNormUpdate":
+        if self.spacing_km is not None and self.area_per_station_km2 is not None:
+            raise ValueError("give spacing_km or area_per_station_km2, not both")
+        return self
+
+
+class CoverageNormPublic(BaseModel):
+    """A coverage norm as the API returns it."""
+
+    id: int
+    station_type: str
+    zone_category: str
+    level: str
+    spacing_km: float | None
+    area_per_station_km2: float | None
+    source: str
+    note: str | None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class NormStatus(BaseModel):
+    """What one norm asks of one zone, what the zone has, and what is missing."""
+
+    norm_id: int
+    station_type: str
+    level: str
+    spacing_km: float | None
+    area_per_station_km2: float
+    source: str
+    measured_on: Literal["land", "sea"] = ApiField(
+        description="land types are counted per km² of land, marine per km² of sea"
+    )
+    measured_area_km2: float
+    required: int
+    present: int
+    deficit: int
+
+
+class ZoneCoverage(BaseModel):
+    """One zone in the coverage summary."""
+
+    zone_id: str
+    name: str
+    category: str
+    hazard: str | None
+    priority_weight: float
+    area_km2: float
+    land_area_km2: float
+    stations_by_type: dict[str, int]
+    stations_total: int
+    norms: list[NormStatus]
+    deficit: int = ApiField(description="stations missing to meet the zone's minimum-level norms")
+
+
+class CoverageSummary(BaseModel):
+    """GET /coverage/summary."""
+
+    include_planned: bool
+    items: list[ZoneCoverage]
+
+
+class GapProperties(BaseModel):
+    """The numbers of a coverage-gap answer."""
+
+    zones: list[str]
+    station_type: str
+    radius_km: float
+    include_planned: bool
+    zone_area_km2: float
+    uncovered_area_km2: float
+    uncovered_share: float
+    stations_counted: int
+
+
+class GapFeature(BaseModel):
+    """GET /coverage/gaps: a GeoJSON Feature whose geometry is the uncovered area."""
+
+    type: Literal["Feature"] = "Feature"
+    geometry: dict[str, Any]
+    properties: GapProperties
+
+
+class ProposalProperties(BaseModel):
+    """One proposed site and the area it would newly cover."""
+
+    rank: int
+    added_area_km2: float
+    added_weighted_area_km2: float
+    zones: list[str]
+
+
+class ProposalFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    geometry: dict[str, Any]
+    properties: ProposalProperties
+
+
+class ProposalCollection(BaseModel):
+    """GET /coverage/proposals: the proposed sites, best first, as a GeoJSON FeatureCollection."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[ProposalFeature]
+    properties: dict[str, Any]

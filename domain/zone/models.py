@@ -1,14 +1,17 @@
-"""Priority zones (Directive 10-CT/TW priority areas) and their subdivided parts."""
+"""Priority zones (Directive 10-CT/TW priority areas), their subdivided parts, and API schemas."""
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Column, DateTime, ForeignKey, String, func
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as ApiField
+from sqlalchemy import Column, DateTime, Float, ForeignKey, Integer, String, func
 from sqlmodel import Field, SQLModel
 
 from domain.db.clock import utcnow
+from domain.zone.rules import ZONE_CODE_PATTERN
 
 
 class ZoneCategory(StrEnum):
@@ -39,6 +42,7 @@ class PriorityZone(SQLModel, table=True):
     source: str | None = Field(default=None)
     geom: Any = Field(sa_type=Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
     area_km2: float = Field(default=0.0)
+    land_area_km2: float = Field(default=0.0, sa_column=Column(Float, nullable=False, server_default="0"))
     created_at: datetime = Field(
         default_factory=utcnow,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -47,6 +51,7 @@ class PriorityZone(SQLModel, table=True):
         default_factory=utcnow,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+    revision: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
 
 
 class PriorityZonePart(SQLModel, table=True):
@@ -60,3 +65,66 @@ class PriorityZonePart(SQLModel, table=True):
         )
     )
     geom: Any = Field(sa_type=Geometry("POLYGON", srid=4326, spatial_index=True), nullable=False)
+
+
+class ZoneProperties(BaseModel):
+    """The properties of a zone Feature a client writes."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: str = ApiField(min_length=1, max_length=64, pattern=ZONE_CODE_PATTERN, description="a slug")
+    name: str = ApiField(min_length=1, max_length=300)
+    category: ZoneCategory
+    hazard: Hazard | None = None
+    priority_weight: float = ApiField(default=1.0, gt=0, le=100)
+    source: str | None = ApiField(default=None, max_length=2000)
+
+
+class ZoneCreate(BaseModel):
+    """Body of POST /zones: a GeoJSON Feature with a Polygon or MultiPolygon in WGS84."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["Feature"]
+    id: str | int | None = None
+    bbox: list[float] | None = None
+    geometry: dict[str, Any]
+    properties: ZoneProperties
+
+
+class ZonePropertiesUpdate(BaseModel):
+    """Properties PATCH may change (the code is the zone's identity and stays)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = ApiField(default=None, min_length=1, max_length=300)
+    category: ZoneCategory | None = None
+    hazard: Hazard | None = None
+    priority_weight: float | None = ApiField(default=None, gt=0, le=100)
+    source: str | None = ApiField(default=None, max_length=2000)
+
+
+class ZoneUpdate(BaseModel):
+    """Body of PATCH /zones/{zone_id}: a partial Feature, applied with exclude_unset."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["Feature"] | None = None
+    geometry: dict[str, Any] | None = None
+    properties: ZonePropertiesUpdate | None = None
+
+
+class ZonePublicProperties(ZoneProperties):
+    """The properties of a zone as the API returns it."""
+
+    model_config = ConfigDict(extra="ignore")
+    area_km2: float
+    land_area_km2: float = ApiField(description="the part on land (inside a province), km²")
+    created_at: datetime
+    updated_at: datetime
+    revision: int
+
+
+class ZonePublic(BaseModel):
+    """A zone as the API returns it: a GeoJSON Feature (geometry null when not asked for)."""
+
+    type: Literal["Feature"]
+    id: str
+    geometry: dict[str, Any] | None
+    properties: ZonePublicProperties

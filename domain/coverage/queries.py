@@ -1,0 +1,230 @@
+"""All coverage SQL: station counts per zone, the coverage-gap CTE, candidate sites, norms.
+
+Buffers and areas are computed in SRID 990001, a Lambert azimuthal equal-area projection centred
+on Viet Nam (registered by migration 0003): areas are exact on the ellipsoid and distances are
+within 0.7% of geodesic anywhere in the service area, at a fraction of geography's cost.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlmodel import Session, col
+from sqlmodel import select as orm_select
+
+from domain.coverage.models import CoverageNorm
+from domain.zone.models import PriorityZone
+
+VN_LAEA_SRID = 990001
+Z = PriorityZone.__table__.c  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class StationScope:
+    """Which stations count: a type, statuses, and what the caller may see."""
+
+    station_type: str
+    statuses: list[str]
+    see_all: bool
+    organization: str | None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "station_type": self.station_type, "statuses": self.statuses,
+            "see_all": self.see_all, "org": self.organization,
+        }  # fmt: skip
+
+
+_STATION_SCOPE = """
+    s.station_types @> ARRAY[CAST(:station_type AS varchar)]
+    AND s.status = ANY(CAST(:statuses AS text[]))
+    AND (:see_all OR s.data_policy <> 'restricted' OR s.owner = :org OR s.operator = :org)
+"""
+
+# From `parts` (part_id, g in WGS84, pg in 990001, ...): each part minus the union of the buffers
+# of the stations within the radius of it. Buffers are made once per station.
+_UNCOVERED = f"""
+near AS (
+    SELECT p.part_id, s.id AS station_id, ST_Transform(s.location, 990001) AS sp
+    FROM parts p
+    JOIN station s ON s.location && ST_Expand(p.g, :margin_deg)
+    WHERE {_STATION_SCOPE}
+      AND ST_DWithin(ST_Transform(s.location, 990001), p.pg, :radius_m)
+),
+buffers AS (
+    SELECT station_id, ST_Buffer(sp, :radius_m, 'quad_segs=16') AS b
+    FROM (SELECT DISTINCT ON (station_id) station_id, sp FROM near) d
+),
+cover AS (
+    SELECT n.part_id, ST_Union(b.b) AS c FROM near n JOIN buffers b USING (station_id) GROUP BY n.part_id
+),
+uncovered AS (
+    SELECT p.*, COALESCE(ST_Difference(p.pg, c.c), p.pg) AS u
+    FROM parts p LEFT JOIN cover c USING (part_id)
+)
+"""
+
+# The coverage-gap CTE: one zone's stored parts, or the union of several zones re-subdivided
+# (so overlapping zones count once); returns areas, the station count and the uncovered geometry.
+GAPS_SQL = text(
+    f"""
+WITH area AS (
+    SELECT zp.geom AS g FROM priority_zone_part zp
+    WHERE cardinality(CAST(:codes AS text[])) = 1 AND zp.zone_code = (CAST(:codes AS text[]))[1]
+    UNION ALL
+    SELECT ST_Subdivide(ST_Union(z.geom), 255) FROM priority_zone z
+    WHERE cardinality(CAST(:codes AS text[])) > 1 AND z.code = ANY(CAST(:codes AS text[]))
+),
+parts AS (
+    SELECT row_number() OVER () AS part_id, g, ST_Transform(g, 990001) AS pg FROM area
+),
+{_UNCOVERED}
+SELECT
+    (SELECT sum(ST_Area(pg)) FROM parts) / 1e6 AS zone_area_km2,
+    (SELECT sum(ST_Area(u)) FROM uncovered) / 1e6 AS uncovered_area_km2,
+    (SELECT count(DISTINCT station_id) FROM near) AS stations_counted,
+    (SELECT ST_AsGeoJSON(ST_Transform(ST_Multi(ST_CollectionExtract(ST_Union(u), 3)), 4326), 6)
+     FROM uncovered) AS geometry
+"""
+)
+
+# Uncovered pieces of each zone separately, with the zone's weight, as WKB in 990001 metres.
+PIECES_SQL = text(
+    f"""
+WITH parts AS (
+    SELECT row_number() OVER () AS part_id, zp.zone_code, z.priority_weight AS w, zp.geom AS g,
+           ST_Transform(zp.geom, 990001) AS pg
+    FROM priority_zone_part zp JOIN priority_zone z ON z.code = zp.zone_code
+    WHERE z.code = ANY(CAST(:codes AS text[]))
+),
+{_UNCOVERED}
+SELECT zone_code, w, ST_AsBinary(u) FROM uncovered WHERE NOT ST_IsEmpty(u) AND ST_Area(u) > 0
+"""
+)
+
+# Points in 990001 metres back to WGS84 longitude and latitude, in the order given.
+LONLAT_SQL = text(
+    """
+SELECT ST_X(ll), ST_Y(ll)
+FROM (
+    SELECT i, ST_Transform(ST_SetSRID(ST_MakePoint(x, y), 990001), 4326) AS ll
+    FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS t(x, y, i)
+) c
+ORDER BY i
+"""
+)
+
+# Land: every polygon of every province, in 990001 metres.
+LAND_SQL = text(
+    "SELECT ST_AsBinary(ST_Transform(d.geom, 990001)) FROM province pr, LATERAL ST_Dump(pr.geom) d"
+)
+
+# Stations inside each zone, by type and in total (a station of two types counts once in the total).
+COUNTS_SQL = text(
+    """
+SELECT zp.zone_code, t.station_type, count(DISTINCT s.id)
+FROM priority_zone_part zp
+JOIN station s ON ST_Intersects(zp.geom, s.location)
+CROSS JOIN LATERAL unnest(s.station_types) AS t(station_type)
+WHERE zp.zone_code = ANY(CAST(:codes AS text[]))
+  AND s.status = ANY(CAST(:statuses AS text[]))
+  AND (:see_all OR s.data_policy <> 'restricted' OR s.owner = :org OR s.operator = :org)
+GROUP BY GROUPING SETS ((zp.zone_code, t.station_type), (zp.zone_code))
+"""
+)
+
+
+def _margin_deg(radius_m: float) -> float:
+    # A degree of longitude is at least 101 km below 24.5 N (the service area ends at 23.7 N);
+    # 5% more covers the projection's distance error. Only a bounding-box prefilter.
+    return radius_m / 101_000 * 1.05 + 0.01
+
+
+def uncovered_area(
+    session: Session, *, codes: list[str], scope: StationScope, radius_m: float
+) -> tuple[float, float, int, str | None]:
+    """Return (zone_area_km2, uncovered_area_km2, stations_counted, geometry as GeoJSON text)."""
+    params = scope.params() | {"codes": codes, "radius_m": radius_m, "margin_deg": _margin_deg(radius_m)}
+    row = session.execute(GAPS_SQL, params).one()
+    return float(row[0] or 0), float(row[1] or 0), int(row[2]), row[3]
+
+
+def uncovered_pieces(
+    session: Session, *, codes: list[str], scope: StationScope, radius_m: float
+) -> list[tuple[str, float, bytes]]:
+    """Return each zone's uncovered pieces as (zone code, weight, WKB in SRID 990001 metres)."""
+    params = scope.params() | {"codes": codes, "radius_m": radius_m, "margin_deg": _margin_deg(radius_m)}
+    return [(str(r[0]), float(r[1]), bytes(r[2])) for r in session.execute(PIECES_SQL, params)]
+
+
+def lonlat_of(session: Session, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Return projected points as (lon, lat), in the order given."""
+    if not points:
+        return []
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return [(float(r[0]), float(r[1])) for r in session.execute(LONLAT_SQL, {"xs": xs, "ys": ys})]
+
+
+def land_polygons(session: Session) -> list[bytes]:
+    """Return the land (every province polygon) as WKB in SRID 990001 metres."""
+    return [bytes(r[0]) for r in session.execute(LAND_SQL)]
+
+
+def count_stations_in_zones(
+    session: Session, *, codes: list[str], statuses: list[str], see_all: bool, organization: str | None
+) -> dict[str, dict[str | None, int]]:
+    """Return {zone code: {station type: count, None: total}} for stations inside each zone."""
+    params = {"codes": codes, "statuses": statuses, "see_all": see_all, "org": organization}
+    counts: dict[str, dict[str | None, int]] = {}
+    for code, station_type, n in session.execute(COUNTS_SQL, params):
+        counts.setdefault(str(code), {})[station_type] = int(n)
+    return counts
+
+
+def select_zone_rows(session: Session, codes: list[str]) -> list[tuple[Any, ...]]:
+    """Return (code, name, category, hazard, weight, area_km2, land_area_km2) of these zones, by code."""
+    stmt = select(Z.code, Z.name, Z.category, Z.hazard, Z.priority_weight, Z.area_km2, Z.land_area_km2)
+    return [tuple(r) for r in session.execute(stmt.where(Z.code.in_(codes)).order_by(Z.code))]
+
+
+def select_norms(session: Session) -> list[CoverageNorm]:
+    """Return every coverage norm, ordered for display."""
+    stmt = orm_select(CoverageNorm).order_by(
+        col(CoverageNorm.zone_category), col(CoverageNorm.station_type), col(CoverageNorm.level)
+    )
+    return list(session.exec(stmt).all())
+
+
+def select_norm(session: Session, norm_id: int) -> CoverageNorm | None:
+    """Return one norm."""
+    return session.get(CoverageNorm, norm_id)
+
+
+def lock_norm(session: Session, norm_id: int) -> CoverageNorm | None:
+    """Return one norm locked FOR UPDATE."""
+    stmt = orm_select(CoverageNorm).where(col(CoverageNorm.id) == norm_id).with_for_update()
+    return session.exec(stmt).first()
+
+
+def select_norm_by_key(
+    session: Session, station_type: str, zone_category: str, level: str
+) -> CoverageNorm | None:
+    """Return the norm of this station type, zone category and level."""
+    stmt = orm_select(CoverageNorm).where(
+        col(CoverageNorm.station_type) == station_type,
+        col(CoverageNorm.zone_category) == zone_category,
+        col(CoverageNorm.level) == level,
+    )
+    return session.exec(stmt).first()
+
+
+def insert_norm(session: Session, norm: CoverageNorm) -> None:
+    """Add a norm (flushed, so a duplicate key fails here)."""
+    session.add(norm)
+    session.flush()
+
+
+def delete_norm(session: Session, norm: CoverageNorm) -> None:
+    """Delete a norm."""
+    session.delete(norm)
+    session.flush()
