@@ -374,9 +374,14 @@ def test_the_page_speaks_vietnamese_first_and_english_on_request(page: Page, adm
 
 
 def test_seeded_map_screenshot(page: Page, admin_key: str, tmp_path: Path) -> None:
-    """Draw the seeded map into a PNG (docs/map.png with HYDROMET_MAP_SCREENSHOT=docs/map.png)."""
+    """Draw the seeded map into a PNG: HYDROMET_MAP_SCREENSHOT names the file (docs/map.png for the
+    README), HYDROMET_MAP_SCREENSHOT_ZONES a zone category to draw too (as in the README's picture)."""
     target = Path(os.environ.get("HYDROMET_MAP_SCREENSHOT", tmp_path / "map.png"))
+    category = os.environ.get("HYDROMET_MAP_SCREENSHOT_ZONES")
     _open(page, admin_key)
+    if category:
+        page.check(f"#zone-layers input[data-category={category}]")
+        page.wait_for_selector(f"path.zone-{category}")
     page.evaluate("window.scrollTo(0, 0); document.querySelector('#panel').scrollTop = 0")
     page.wait_for_timeout(800)  # let the cluster animation settle
     page.screenshot(path=str(target))
