@@ -60,5 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
     app.add_middleware(Observe, metrics=app.state.metrics)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    imports_path = f"{settings.api_prefix}/imports/"
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, path_limits={imports_path: settings.max_import_bytes}
+    )
     return app

@@ -35,16 +35,25 @@ def _problem_413(limit: int, path: str) -> bytes:
 
 
 class BodyLimit:
-    """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming."""
+    """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `path_limits` maps path prefixes to their own limit (station imports take larger files).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app, self.max_bytes = app, max_bytes
+        self.path_limits = path_limits or {}
+
+    def limit_of(self, path: str) -> int:
+        """Return the body limit of a path: its prefix's own limit, else `max_bytes`."""
+        return next((n for prefix, n in self.path_limits.items() if path.startswith(prefix)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.limit_of(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             return await self._refuse(scope, send)
         seen = 0
 
@@ -52,7 +61,7 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
+            if seen > limit:
                 raise BodyTooLarge
             return message
 
@@ -62,7 +71,7 @@ class BodyLimit:
             await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = _problem_413(self.max_bytes, scope["path"])
+        body = _problem_413(self.limit_of(scope["path"]), scope["path"])
         headers = [
             (b"content-type", b"application/problem+json"),
             (b"content-length", str(len(body)).encode()),
