@@ -15,7 +15,7 @@ from domain.errors import InvalidQuery, Unauthenticated
 from domain.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -49,7 +49,7 @@ def optional_principal(request: Request, session: SessionDep) -> Principal:
     return principal
 
 
-def current_principal(principal: Annotated[Principal, Depends(optional_principal)]) -> Principal:
+async def current_principal(principal: Annotated[Principal, Depends(optional_principal)]) -> Principal:
     """Return the caller, refusing anonymous requests with 401."""
     if principal.role is None:
         raise Unauthenticated("an API key is required: Authorization: Bearer <key> or X-API-Key")
@@ -60,7 +60,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipalDep = Annotated[Principal, Depends(optional_principal)]
 
 
-def staff_principal(principal: PrincipalDep) -> Principal:
+async def staff_principal(principal: PrincipalDep) -> Principal:
     """Return the caller if it is registry staff (admin, editor, viewer); partners use /share/v1."""
     require_role(principal, Role.admin, Role.editor, Role.viewer)
     return principal
@@ -75,7 +75,7 @@ class Paging:
     limit: int
 
 
-def paging(
+async def paging(
     settings: SettingsDep,
     cursor: Annotated[str | None, Query(description="Opaque cursor from a previous page's next link")] = None,
     limit: Annotated[int | None, Query(description="Page size (maximum: see HYDROMET_MAX_PAGE_SIZE)")] = None,
@@ -97,7 +97,7 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def strict_query(request: Request) -> None:
+async def strict_query(request: Request) -> None:
     """Refuse query parameters the route does not declare (a typo must not silently widen a result)."""
     route: Any = request.scope.get("route")
     if route is None or not hasattr(route, "dependant"):

@@ -25,7 +25,7 @@ ETAG_RE = re.compile(r'^(?:W/)?"r(\d+)"$')
 Format = Literal["json", "geojson", "csv"]
 
 
-def station_filter(
+async def station_filter(
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
     near: Annotated[str | None, Query(description="lon,lat (with radius_km)")] = None,
     radius_km: float | None = None,

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Select, String, cast, delete, func, literal, or_, select, true
@@ -48,12 +49,14 @@ def _geometry() -> ColumnElement[Any]:
     return func.cast(func.ST_AsGeoJSON(S.location, 6), type_=S.variables.type)
 
 
+@cache  # built once: constructing it (and its cache key) cost more CPU than the query itself
 def station_json() -> ColumnElement[Any]:
     """Return the SQL expression of one station as the API's JSON object."""
     props = _properties()
     return func.json_build_object(*props[:8], "location", _geometry(), *props[8:])
 
 
+@cache  # SQL expressions are immutable, so one object serves every statement and thread
 def station_feature() -> ColumnElement[Any]:
     """Return the SQL expression of one station as a GeoJSON Feature."""
     return func.json_build_object(
