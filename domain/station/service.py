@@ -2,6 +2,8 @@
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -114,15 +116,17 @@ def _record(
     queries.insert_revision(session, rev)
 
 
-def _commit(session: Session, data_code: str) -> None:
+@contextmanager
+def _unique_keys(session: Session, national_code: str) -> Iterator[None]:
+    """Turn a unique violation met while writing (a concurrent writer got there first) into a Conflict."""
     try:
-        session.commit()
+        yield
     except IntegrityError as exc:
         session.rollback()
         text = str(exc.orig)
         if "uq_station_code" in text:
             raise DuplicateStationCode(
-                f"national code '{data_code}' is already used", national_code=data_code
+                f"national code '{national_code}' is already used", national_code=national_code
             ) from exc
         if "station_wigos_id_pkey" in text:
             raise DuplicateWigosId("a WIGOS identifier is already held by another station") from exc
@@ -148,11 +152,12 @@ def register_station(session: Session, *, principal: Principal, data: StationCre
     _apply_location(session, station, data.location.model_dump())
     _check_code_free(session, data.national_code, station.id)
     _check_wsis_free(session, data.wigos_ids, station.id)
-    session.add(station)
-    session.flush()
-    queries.replace_wsis(session, station.id, data.wigos_ids)
-    _record(session, station, principal, "create", None, "registered")
-    _commit(session, data.national_code)
+    with _unique_keys(session, data.national_code):
+        session.add(station)
+        session.flush()
+        queries.replace_wsis(session, station.id, data.wigos_ids)
+        _record(session, station, principal, "create", None, "registered")
+        session.commit()
     return station
 
 
@@ -180,15 +185,16 @@ def update_station(
     changes = data.model_dump(exclude_unset=True, mode="json", exclude={"reason"})
     _check_update(session, principal, station, changes)
     before = snapshot(station)
-    _apply_changes(session, station, changes)
-    if snapshot(station) == before:
-        return station
-    station.revision += 1
-    station.updated_at = datetime.now(UTC)
-    if station.status == "closed" and station.closed_date is None:
-        station.closed_date = station.updated_at.date()
-    _record(session, station, principal, "update", before, data.reason)
-    _commit(session, station.national_code)
+    with _unique_keys(session, changes.get("national_code", station.national_code)):
+        _apply_changes(session, station, changes)
+        if snapshot(station) == before:
+            return station
+        station.revision += 1
+        station.updated_at = datetime.now(UTC)
+        if station.status == "closed" and station.closed_date is None:
+            station.closed_date = station.updated_at.date()
+        _record(session, station, principal, "update", before, data.reason)
+        session.commit()
     return station
 
 
