@@ -188,3 +188,13 @@ def test_cli_refuses_an_unknown_organization_or_role(
         cli.main(["keys", "create", "--org", cli_org, "--role", "root"])
     assert cli.main(["keys", "revoke", "--prefix", "ffffffff"]) == 2
     assert "no such API key" in capsys.readouterr().err
+
+
+def test_cli_key_with_a_past_expiry_is_refused(
+    cli_org: str, client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["keys", "create", "--org", cli_org, "--role", "viewer", "--expires", "2000-01-01T00:00:00+00:00"]
+    assert cli.main(argv) == 0
+    secret = capsys.readouterr().out.strip().splitlines()[-1].strip()
+    response = client.get(STATIONS, headers={"Authorization": f"Bearer {secret}"})
+    assert_problem(response, 401, "unauthenticated", "expired")
