@@ -5,6 +5,7 @@ import logging
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("hydromet.access")
@@ -23,13 +24,17 @@ SECURITY_HEADERS = [
 DOCS_PATHS = ("/docs", "/redoc")  # Swagger UI needs its own script and style sources
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised while a streamed body passes the limit; an HTTPException, so FastAPI's body parsing
+    lets it through (any other error there becomes a 400) and the problem handler renders a 413."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "Request body too large")
 
 
 def _problem_413(limit: int, path: str) -> bytes:
     return json.dumps({
-        "type": "about:blank#payload-too-large", "title": "Request body too large", "status": 413,
+        "type": "about:blank", "title": "Request body too large", "status": 413,
         "detail": f"the body exceeds the limit of {limit} bytes", "instance": path,
     }).encode()  # fmt: skip
 
