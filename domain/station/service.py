@@ -200,14 +200,15 @@ def update_station(
 
 REQUIRED_FIELDS = (
     "national_code", "name", "network", "station_types", "automation", "status", "location",
-    "data_policy", "owner",
+    "data_policy", "owner", "wigos_ids", "variables",
 )  # fmt: skip
 
 
 def _check_update(session: Session, principal: Principal, station: Station, changes: dict[str, Any]) -> None:
     for required in REQUIRED_FIELDS:
         if required in changes and changes[required] is None:
-            raise RuleViolation(f"{required} cannot be null", pointer=f"#/{required}")
+            hint = " (send [] for none)" if required in ("wigos_ids", "variables") else ""
+            raise RuleViolation(f"{required} cannot be null{hint}", pointer=f"#/{required}")
     if "owner" in changes and changes["owner"] != station.owner:
         if principal.role is not Role.admin:
             raise AccessDenied("only an admin may change the owner", pointer="#/owner")

@@ -204,7 +204,17 @@ def test_a_body_that_is_not_json_is_a_422(client: TestClient, editor: dict[str, 
 def test_a_patch_cannot_null_a_required_field(client: TestClient, editor: dict[str, str]) -> None:
     station = register(client, editor)
     url = f"{STATIONS}/{station['id']}"
-    for field in ("name", "network", "location", "owner"):
+    fields = (
+        "national_code",
+        "name",
+        "network",
+        "station_types",
+        "automation",
+        "status",
+        "location",
+        "owner",
+    )
+    for field in (*fields, "data_policy", "wigos_ids", "variables"):
         response = client.patch(url, json={field: None}, headers=editor | {"If-Match": '"r1"'})
         assert_problem(response, 422, "rule-violation", f"#/{field}")
     assert client.get(url, headers=editor).json()["revision"] == 1
@@ -239,3 +249,26 @@ def test_moving_a_station_derives_its_province_again(client: TestClient, editor:
     )
     assert moved.status_code == 200, moved.text
     assert moved.json()["province"] == "VN-SG"
+
+
+def test_a_patch_clears_optional_fields_with_null(
+    client: TestClient, db: Session, editor: dict[str, str]
+) -> None:
+    operator, _ = keyed(db, Role.viewer)
+    station = register(
+        client,
+        editor,
+        legal_basis="Decree 38/2016",
+        river="Hồng",
+        basin="Hồng",
+        elevation_m=5.0,
+        operator=operator,
+    )
+    cleared = {"legal_basis": None, "river": None, "basin": None, "elevation_m": None, "operator": None}
+    response = client.patch(
+        f"{STATIONS}/{station['id']}", json=cleared, headers=editor | {"If-Match": '"r1"'}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert {k: body[k] for k in cleared} == cleared
+    assert body["revision"] == 2
