@@ -86,7 +86,9 @@ def grant_partner_access(
     unknown = queries.unknown_provinces(session, data.provinces or [])
     if unknown:
         raise RuleViolation(f"unknown province code(s): {', '.join(unknown)}", pointer="#/provinces")
-    grant = queries.select_grant(session, organization) or ShareGrant(organization=organization, data_policies=[])
+    grant = queries.select_grant(session, organization) or ShareGrant(
+        organization=organization, data_policies=[]
+    )
     grant.networks = [n.value for n in data.networks] if data.networks is not None else None
     grant.station_types = [t.value for t in data.station_types] if data.station_types is not None else None
     grant.provinces = list(dict.fromkeys(data.provinces)) if data.provinces is not None else None
