@@ -154,7 +154,8 @@
     fillProvinces(provinces.features);
     state.seaFeatures = seas.features;
     drawSeaLabels();
-    map.attributionControl.addAttribution(t("attribution"));
+    state.attribution = t("attribution");
+    map.attributionControl.addAttribution(state.attribution);
   }
   function drawSeaLabels() {
     for (const marker of state.seaLabels) marker.remove();
@@ -275,7 +276,8 @@
     }
     fillOwners();
     showCount();
-    document.body.dataset.state = "ready";
+    await state.base;
+    if (token === state.loadToken) document.body.dataset.state = "ready";
   }
   function fillOwners() {
     const list = $("#owners");
@@ -308,9 +310,12 @@
     const p = marker.feature.properties;
     const parts = popupBody(p);
     marker.unbindPopup();
-    marker.bindPopup(parts.body, { maxWidth: 340, minWidth: 240 }).openPopup();
-    fillZones(parts.zones, p.zones || []);
-    fillMaintenance(parts.maintenance, marker.feature.id || p.id);
+    marker.bindPopup(parts.body, { maxWidth: 360, minWidth: 260, maxHeight: 380 }).openPopup();
+    // the popup grows when zones and maintenance arrive: lay it out again (scrolling past maxHeight)
+    const relayout = () => marker.isPopupOpen() && marker.getPopup().update();
+    const zones = fillZones(parts.zones, p.zones || []).then(relayout);
+    const due = fillMaintenance(parts.maintenance, marker.feature.id || p.id).then(relayout);
+    Promise.all([zones, due]).then(() => { parts.body.dataset.complete = "1"; });
   }
   async function fillZones(list, codes) {
     if (!codes.length) {
@@ -334,12 +339,14 @@
       return;
     }
     try {
-      const items = dueItems(await getJSON("/api/v1/maintenance/due?within_days=" + DUE_WITHIN_DAYS + "&station_id=" + encodeURIComponent(stationId)));
+      const items = dueItems(await getJSON("/api/v1/maintenance/due?limit=" + PAGE + "&within_days=" + DUE_WITHIN_DAYS + "&station_id=" + encodeURIComponent(stationId)));
       if (!items.length) {
         box.textContent = t("p_maintenance_none");
         return;
       }
-      box.replaceChildren(el("ul", {}, ...items.map(maintenanceLine)));
+      const late = items.filter((item) => Number(item.days_overdue || 0) > 0).length;
+      box.replaceChildren(el("p", { class: "summary", text: t("p_due_summary", { n: items.length, late }) }),
+        el("ul", {}, ...items.map(maintenanceLine)));
     } catch (err) {
       box.textContent = t("p_maintenance_unavailable") + " (" + err.message + ")";
     }
@@ -431,6 +438,8 @@
         pane: "gaps", interactive: false,
         style: { color: "#a01818", weight: 1, dashArray: "3 2", fillColor: "#e8483a", fillOpacity: 0.35, className: "gap-layer" },
       }).addTo(map);
+      const bounds = state.gapLayer.getBounds();
+      if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 8 });
       const p = feature.properties || {};
       const share = Number(p.uncovered_share || 0);
       $("#gap-result").textContent = t("gap_result", {
@@ -528,6 +537,11 @@
     buildZoneToggles();
     legend();
     drawSeaLabels();
+    if (state.attribution) {
+      map.attributionControl.removeAttribution(state.attribution);
+      state.attribution = t("attribution");
+      map.attributionControl.addAttribution(state.attribution);
+    }
     $("#mode").textContent = t("mode_" + state.mode);
     if (state.mode !== "staff" && !state.gapLayer) $("#gap-result").textContent = t("gap_needs_key");
     showCount();
@@ -583,6 +597,6 @@
   };
   translate();
   wire();
-  loadBase().catch((err) => message(t("load_failed", { detail: err.message })));
+  state.base = loadBase().catch((err) => message(t("load_failed", { detail: err.message })));
   restart();
 })();

@@ -252,9 +252,8 @@ def test_search_finds_a_station_by_a_name_typed_without_diacritics(page: Page, a
 def _open_popup(page: Page, typed: str, station_id: str) -> Any:
     page.fill("#search", typed)
     page.press("#search", "Enter")
-    popup = page.locator(f".leaflet-popup .popup[data-station='{station_id}']")
+    popup = page.locator(f".leaflet-popup .popup[data-station='{station_id}'][data-complete]")
     popup.wait_for()
-    page.wait_for_function("() => !document.querySelector('.popup .maintenance').textContent.includes('…')")
     return popup
 
 
