@@ -65,6 +65,12 @@ def test_only_admins_create_or_revoke_keys(client: TestClient, db: Session) -> N
     assert db.get(ApiKey, key.id).revoked_at is None  # type: ignore[union-attr]
 
 
+def test_revoking_an_unknown_key_is_a_404(client: TestClient, db: Session) -> None:
+    admin = make_key(db, "NCHMF", Role.admin)
+    response = client.delete(f"{API}/keys/00000000-0000-0000-0000-000000000000", headers=admin)
+    assert_problem(response, 404, "api-key-not-found")
+
+
 def test_key_creation_refuses_an_unknown_role_or_organization(client: TestClient, db: Session) -> None:
     admin = make_key(db, "NCHMF", Role.admin)
     response = client.post(f"{API}/organizations/NCHMF/keys", json={"role": "root"}, headers=admin)

@@ -18,6 +18,7 @@ from domain.settings import Settings
 from seed.load import SeedReport, seed_all
 from seed.stations import grdc_stations, isd_stations
 
+pytestmark = pytest.mark.slow
 SERVER_URL = os.environ.get("HYDROMET_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:55432/postgres")
 ISD_STATIONS, GRDC_STATIONS = 102, 27
 WMO_WSI = re.compile(r"^0-20000-0-\d{5}$")

@@ -23,6 +23,7 @@ from domain.db.engine import libpq_url, sqlalchemy_url
 from domain.db.registry import metadata
 from domain.settings import Settings
 
+pytestmark = pytest.mark.slow
 SERVER_URL = os.environ.get("HYDROMET_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:55432/postgres")
 CORE_TABLES = {"organization", "api_key", "province", "station", "station_wigos_id", "station_revision"}
 
