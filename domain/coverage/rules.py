@@ -131,13 +131,13 @@ def candidate_regions(
 def candidate_points(regions: Sequence[BaseGeometry], radius_m: float) -> list[tuple[float, float]]:
     """Return candidate sites: a square grid over the regions plus a point inside each separate part.
 
-    The grid step is half the radius, coarsened to keep at most MAX_GRID_CANDIDATES points; the
+    The grid step is a quarter of the radius, coarsened to keep at most MAX_GRID_CANDIDATES points; the
     per-part points make sure a small island or a narrow gap the grid misses still gets a candidate.
     """
     parts = [g for g in shapely.get_parts(list(regions)) if g.area > 0] if regions else []
     if not parts:
         return []
-    step = max(radius_m / 2, math.sqrt(sum(g.area for g in parts) / MAX_GRID_CANDIDATES))
+    step = max(radius_m / 4, math.sqrt(sum(g.area for g in parts) / MAX_GRID_CANDIDATES))
     minx, miny, maxx, maxy = shapely.total_bounds(parts)
     xs = [minx + step * (i + 0.5) for i in range(int((maxx - minx) / step) + 1)]
     ys = [miny + step * (j + 0.5) for j in range(int((maxy - miny) / step) + 1)]

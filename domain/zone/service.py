@@ -76,11 +76,12 @@ def update_zone(
             current_revision=zone.revision,
         )
     changes = data.properties.model_dump(exclude_unset=True) if data.properties else {}
+    check_hazard(changes.get("category", zone.category), changes.get("hazard", zone.hazard))
+    geom = check_zone_geometry(data.geometry) if data.geometry is not None else None
     for name, value in changes.items():
         setattr(zone, name, value)
-    check_hazard(zone.category, zone.hazard)
-    if data.geometry is not None:
-        zone.geom = _wkt(check_zone_geometry(data.geometry))
+    if geom is not None:
+        zone.geom = _wkt(geom)
     zone.revision += 1
     zone.updated_at = utcnow()
     session.add(zone)

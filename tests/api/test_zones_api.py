@@ -18,7 +18,9 @@ def admin(db: Session) -> dict[str, str]:
 
 
 def test_admin_creates_zone_and_reads_it_back_as_feature(client: TestClient, admin: dict[str, str]) -> None:
-    body = zone_feature(code="test-hoa-binh", category="disaster_prone", hazard="flash_flood", priority_weight=2.5)
+    body = zone_feature(
+        code="test-hoa-binh", category="disaster_prone", hazard="flash_flood", priority_weight=2.5
+    )
     created = client.post("/api/v1/zones", json=body, headers=admin)
     assert created.status_code == 201, created.text
     assert created.headers["content-type"] == GEOJSON
@@ -97,7 +99,9 @@ def test_duplicate_zone_code_is_a_conflict(client: TestClient, admin: dict[str, 
     assert again.status_code == 409 and again.json()["type"].endswith("/duplicate-zone-code")
 
 
-def test_only_admins_change_zones_but_staff_read_them(client: TestClient, db: Session, admin: dict[str, str]) -> None:
+def test_only_admins_change_zones_but_staff_read_them(
+    client: TestClient, db: Session, admin: dict[str, str]
+) -> None:
     client.post("/api/v1/zones", json=zone_feature(code="test-roles"), headers=admin)
     editor, viewer = make_key(db, "MOT", Role.editor), make_key(db, "MOT", Role.viewer)
     refused = client.post("/api/v1/zones", json=zone_feature(), headers=editor)
