@@ -11,6 +11,7 @@
     automation: ["automatic", "semi_automatic", "manual"],
     status: ["planned", "operational", "suspended", "closed"],
     zone_category: ["disaster_prone", "climate_hotspot", "coastal", "sea", "island"],
+    policy: ["core", "recommended", "restricted"],
   };
   const OPEN_STATUSES = ["planned", "operational", "suspended"];
   const ZONE_COLORS = {
@@ -190,7 +191,7 @@
     return {
       network: value("network"), type: value("type"), automation: value("automation"), status: value("status"),
       province: value("province"), owner: value("owner"), zone_category: value("zone_category"),
-      zone: value("zone"), closed: data.get("closed") === "on", bbox: data.get("in_view") === "on" ? viewBox() : null,
+      zone: value("zone"), data_policy: value("data_policy"), closed: data.get("closed") === "on", bbox: data.get("in_view") === "on" ? viewBox() : null,
     };
   }
   function viewBox() {
@@ -206,7 +207,7 @@
   // The API's own filters, sent as its query parameters.
   function apiQuery(f) {
     const q = new URLSearchParams({ f: "geojson", limit: String(PAGE) });
-    for (const name of ["network", "type", "automation", "province", "owner", "zone_category", "zone"]) {
+    for (const name of ["network", "type", "automation", "province", "owner", "zone_category", "zone", "data_policy"]) {
       if (f[name]) q.set(name, f[name]);
     }
     const wanted = statuses(f);
@@ -225,6 +226,7 @@
       return (!f.network || p.network === f.network)
         && (!f.type || (p.station_types || []).includes(f.type))
         && (!f.automation || p.automation === f.automation)
+        && (!f.data_policy || p.data_policy === f.data_policy)
         && (!wanted || wanted.includes(p.status))
         && (!f.province || p.province === f.province)
         && (!owners || owners.includes(p.owner))

@@ -226,13 +226,15 @@ def test_filters_send_the_apis_own_parameters_and_show_its_count(page: Page, adm
     page.on("request", lambda r: requests.append(r.url) if "/api/v1/stations?" in r.url else None)
     page.select_option("select[name=network]", "specialized")
     page.select_option("select[name=type]", "rain_gauge")
+    page.select_option("select[name=data_policy]", "core")
     page.click("#filters button[type=submit]")
     _ready(page)
     expected = _features(
-        f"/api/v1/stations?f=geojson&network=specialized&type=rain_gauge&status={OPEN_STATUSES}", admin_key
+        f"/api/v1/stations?f=geojson&network=specialized&type=rain_gauge&data_policy=core&status={OPEN_STATUSES}",
+        admin_key,
     )
     assert _shown(page) == len(expected) == 1
-    assert "network=specialized" in requests[-1] and "type=rain_gauge" in requests[-1]
+    assert all(p in requests[-1] for p in ("network=specialized", "type=rain_gauge", "data_policy=core"))
 
 
 def test_search_finds_a_station_by_a_name_typed_without_diacritics(page: Page, admin_key: str) -> None:
@@ -305,6 +307,17 @@ def test_toggling_a_zone_layer_draws_it(page: Page, admin_key: str) -> None:
     assert page.evaluate(f"hydrometMap.zoneFeatureCount('{category}')") == len(zones)
     page.uncheck(f"#zone-layers input[data-category={category}]")
     page.wait_for_selector(f"path.zone-{category}", state="detached")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_public_map_draws_the_public_zones(page: Page) -> None:
+    zones = _features("/ogc/collections/zones/items")
+    category = sorted({z["properties"]["category"] for z in zones})[0]
+    _open(page)
+    page.check(f"#zone-layers input[data-category={category}]")
+    page.wait_for_selector(f"path.zone-{category}")
+    expected = [z for z in zones if z["properties"]["category"] == category]
+    assert page.evaluate(f"hydrometMap.zoneFeatureCount('{category}')") == len(expected)
     assert page.errors == []  # type: ignore[attr-defined]
 
 
