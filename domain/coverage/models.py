@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as ApiField
 from sqlalchemy import CheckConstraint, Column, DateTime, Integer, String, Text, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
@@ -60,12 +60,6 @@ class CoverageNormCreate(BaseModel):
     source: str = ApiField(min_length=1, max_length=2000, description="the regulation or guide it comes from")
     note: str | None = ApiField(default=None, max_length=2000)
 
-    @model_validator(mode="after")
-    def _one_measure(self) -> "CoverageNormCreate":
-        if (self.spacing_km is None) == (self.area_per_station_km2 is None):
-            raise ValueError("give exactly one of spacing_km and area_per_station_km2")
-        return self
-
 
 class CoverageNormUpdate(BaseModel):
     """Body of PATCH /coverage-norms/{norm_id}; setting one measure clears the other."""
@@ -75,12 +69,6 @@ class CoverageNormUpdate(BaseModel):
     area_per_station_km2: float | None = ApiField(default=None, gt=0, le=10_000_000)
     source: str | None = ApiField(default=None, min_length=1, max_length=2000)
     note: str | None = ApiField(default=None, max_length=2000)
-
-    @model_validator(mode="after")
-    def _one_measure(self) -> "CoverageNormUpdate":
-        if self.spacing_km is not None and self.area_per_station_km2 is not None:
-            raise ValueError("give spacing_km or area_per_station_km2, not both")
-        return self
 
 
 class CoverageNormPublic(BaseModel):

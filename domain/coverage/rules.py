@@ -11,7 +11,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
-from domain.errors import InvalidQuery
+from domain.errors import InvalidQuery, RuleViolation
 
 # Radius a station of each type is taken to represent when a request names none. GBON spacing
 # halves for synoptic (200 km) and marine (500 km); rain gauges 10 km (convective rain decorrelates
@@ -56,6 +56,18 @@ def statuses(include_planned: bool) -> list[str]:
 def is_marine(station_type: str) -> bool:
     """Return True for station types proposed at sea rather than on land."""
     return station_type in MARINE_TYPES
+
+
+def check_measure(
+    spacing_km: float | None, area_per_station_km2: float | None, *, partial: bool = False
+) -> None:
+    """Raise unless a norm gives exactly one of spacing_km and area_per_station_km2 (at most one in a change)."""
+    if spacing_km is not None and area_per_station_km2 is not None:
+        raise RuleViolation(
+            "give spacing_km or area_per_station_km2, not both", pointer="#/area_per_station_km2"
+        )
+    if not partial and spacing_km is None and area_per_station_km2 is None:
+        raise RuleViolation("a norm needs spacing_km or area_per_station_km2", pointer="#/spacing_km")
 
 
 def area_per_station(spacing_km: float | None, area_per_station_km2: float | None) -> float:

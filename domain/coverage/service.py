@@ -236,6 +236,7 @@ def _duplicate(data: CoverageNormCreate) -> DuplicateCoverageNorm:
 def create_coverage_norm(session: Session, *, principal: Principal, data: CoverageNormCreate) -> CoverageNorm:
     """Add a coverage norm (admins only)."""
     require_role(principal, Role.admin)
+    rules.check_measure(data.spacing_km, data.area_per_station_km2)
     if queries.select_norm_by_key(session, data.station_type, data.zone_category, data.level):
         raise _duplicate(data)
     norm = CoverageNorm.model_validate(data.model_dump())
@@ -262,6 +263,7 @@ def update_coverage_norm(
             current_revision=norm.revision,
         )
     changes = data.model_dump(exclude_unset=True)
+    rules.check_measure(changes.get("spacing_km"), changes.get("area_per_station_km2"), partial=True)
     for name in ("source", "spacing_km", "area_per_station_km2"):
         if name in changes and changes[name] is None:
             raise RuleViolation(f"{name} cannot be null", pointer=f"#/{name}")
@@ -287,6 +289,7 @@ def delete_coverage_norm(session: Session, *, principal: Principal, norm_id: int
 
 def ensure_coverage_norm(session: Session, *, data: CoverageNormCreate) -> bool:
     """Add the norm if its key is new (for seeding; no commit); return True when added."""
+    rules.check_measure(data.spacing_km, data.area_per_station_km2)
     if queries.select_norm_by_key(session, data.station_type, data.zone_category, data.level):
         return False
     queries.insert_norm(session, CoverageNorm.model_validate(data.model_dump()))
