@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 
 from api import errors
 from api.middleware import BodyLimit, Metrics, Observe
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
+    # only when the client asks (Accept-Encoding: gzip); station GeoJSON shrinks about 11x
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(Observe, metrics=app.state.metrics)
     imports_path = f"{settings.api_prefix}/imports/"
     app.add_middleware(
