@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -66,7 +66,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    expires = datetime.fromisoformat(args.expires) if args.expires else None
+    try:
+        expires = datetime.fromisoformat(args.expires) if args.expires else None
+    except ValueError:
+        sys.stderr.write(
+            f"hydromet: --expires '{args.expires}' is not an ISO date-time (e.g. 2027-01-31T00:00+07:00)\n"
+        )
+        return 2
+    if expires is not None and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
     with session_scope(make_engine(get_settings())) as session:
         created, secret = create_key(
             session, organization=args.org, role=Role(args.role), label=args.label, expires_at=expires
