@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bench import generate, harness, report_stations
@@ -37,6 +38,7 @@ BBOX_DEG = 0.5
 NEAR_KM = 25.0
 GEOJSON = "application/geo+json"
 LIST = "/api/v1/stations?f=geojson&limit=100"
+SLICES = 5  # latency runs alternate API and SQL slices so both see the same load
 
 
 @dataclass
@@ -111,19 +113,42 @@ def admin_key(settings: Settings) -> tuple[str, Principal]:
 
 
 def measure(
-    url: str, base: str, headers: dict[str, str], case: Case, args: argparse.Namespace
+    engine: Engine, base: str, headers: dict[str, str], case: Case, args: argparse.Namespace
 ) -> dict[str, Any]:
-    """Measure one case: API and SQL at 1 client (latency) and at N clients (throughput)."""
+    """Measure one case: API and SQL at 1 client (latency) and at N clients (throughput), interleaved."""
     harness.check_paths(base, headers, case.paths, case.content_type)
     harness.wrk(base, headers, case.paths, concurrency=2, seconds=1)  # warm the server's pool and plans
-    c, lat_s, thr_s = args.concurrency, args.latency_seconds, args.seconds
-    out = {
-        "api_1": harness.timed_step("API, 1 client", lambda: harness.wrk(base, headers, case.paths, concurrency=1, seconds=lat_s)),
-        "sql_1": harness.timed_step("SQL, 1 client", lambda: harness.sql_floor(url, case.statements, concurrency=1, seconds=lat_s)),
-        "api_n": harness.timed_step(f"API, {c} clients", lambda: harness.wrk(base, headers, case.paths, concurrency=c, seconds=thr_s)),
-        "sql_n": harness.timed_step(f"SQL, {c} clients", lambda: harness.sql_floor(url, case.statements, concurrency=c, seconds=thr_s)),
-    }  # fmt: skip
-    return {k: harness.stats_dict(v) for k, v in out.items()}
+    api_1c, sql_1c = (
+        harness.http_clients(base, headers, case.paths, 1),
+        harness.sql_clients(engine, case.statements, 1),
+    )
+    api_1, sql_1 = harness.interleaved(
+        lambda s: harness.run_clients(api_1c, s), lambda s: harness.run_clients(sql_1c, s),
+        seconds=args.latency_seconds, slices=SLICES, concurrency=1,
+    )  # fmt: skip
+    harness.close_all(api_1c + sql_1c)
+    show("1 client", api_1, sql_1)
+    c = args.concurrency
+    sql_nc = harness.sql_clients(engine, case.statements, c)
+    api_runs, sql_samples = [], []
+    for _ in range(2):
+        api_runs.append(harness.wrk(base, headers, case.paths, concurrency=c, seconds=args.seconds / 2))
+        sql_samples.append(harness.run_clients(sql_nc, args.seconds / 2))
+    harness.close_all(sql_nc)
+    api_n, sql_n = harness.combine(api_runs), harness.stats_of(sql_samples, c)
+    show(f"{c} clients", api_n, sql_n)
+    return {
+        k: harness.stats_dict(v)
+        for k, v in {"api_1": api_1, "sql_1": sql_1, "api_n": api_n, "sql_n": sql_n}.items()
+    }
+
+
+def show(label: str, api: harness.Stats, sql: harness.Stats) -> None:
+    """Print one comparison line."""
+    progress(
+        f"    {label:<10} API p50 {api.p50_ms:8.2f} p95 {api.p95_ms:8.2f} ms {api.rps:7.1f}/s | "
+        f"SQL p50 {sql.p50_ms:8.2f} p95 {sql.p95_ms:8.2f} ms {sql.rps:7.1f}/s | p50 ratio {api.p50_ms / sql.p50_ms:.2f}"
+    )
 
 
 def bench_size(url: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -135,13 +160,13 @@ def bench_size(url: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     progress(f"sampling {SAMPLES} stations and capturing the API's SQL for each request")
     with Session(engine) as session:
         cases = build_cases(session, principal, sample_stations(url, SAMPLES))
-    engine.dispose()
     result: dict[str, Any] = {"load_before": harness.load_average(), "cases": {}}
     with harness.api_server(url, args.port) as base:
         headers = {"Authorization": f"Bearer {secret}"}
         for i, case in enumerate(cases, 1):
             progress(f"  [{n:,} stations] case {i}/{len(cases)}: {report_stations.LABELS[case.name]}")
-            result["cases"][case.name] = measure(url, base, headers, case, args)
+            result["cases"][case.name] = measure(engine, base, headers, case, args)
+    engine.dispose()
     result["load_after"] = harness.load_average()
     result["dataset"] = dataset_facts(url)
     return result

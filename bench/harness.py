@@ -1,6 +1,7 @@
 """Benchmark plumbing any bench_*.py can reuse: a real uvicorn server, wrk load, the psycopg SQL floor,
 SQL capture from the domain code, machine facts, and the per-area section of RESULTS.md."""
 
+import http.client
 import json
 import os
 import platform
@@ -20,8 +21,6 @@ import httpx
 import numpy as np
 import psycopg
 from sqlalchemy import Engine, event
-
-from domain.db.engine import libpq_url
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -143,40 +142,129 @@ def capturing(engine: Engine) -> Iterator[list[Statement]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def sql_floor(url: str, statements: list[Statement], *, concurrency: int, seconds: float) -> Stats:
-    """Run the captured statements straight through psycopg (one connection per client) and time them."""
-    conns = [psycopg.connect(libpq_url(url), autocommit=True) for _ in range(concurrency)]
-    latencies: list[list[float]] = [[] for _ in range(concurrency)]
-    rng = np.random.default_rng()
+@dataclass
+class Sample:
+    """Raw latencies (seconds) of one timed slice, and how long the slice ran."""
+
+    latencies: list[float]
+    seconds: float
+
+
+Client = tuple[Callable[[], None], Callable[[], None]]  # (one request, close)
+
+
+def run_clients(clients: list[Client], seconds: float) -> Sample:
+    """Run each client in its own thread, request after request, until `seconds` have passed."""
+    latencies: list[list[float]] = [[] for _ in clients]
+    failures: list[BaseException] = []
     deadline = time.perf_counter() + seconds
 
-    def client(k: int) -> None:
-        i, out, cur = int(rng.integers(len(statements))), latencies[k], conns[k].cursor()
-        while time.perf_counter() < deadline:
-            sql, params = statements[i % len(statements)]
-            t0 = time.perf_counter()
-            cur.execute(sql, params)
-            cur.fetchall()
-            out.append(time.perf_counter() - t0)
-            i += 1
+    def loop(k: int) -> None:
+        request, out = clients[k][0], latencies[k]
+        try:
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                request()
+                out.append(time.perf_counter() - t0)
+        except Exception as exc:  # re-raised in the caller's thread
+            failures.append(exc)
 
     start = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(concurrency)]
+    threads = [threading.Thread(target=loop, args=(k,)) for k in range(len(clients))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - start
-    for conn in conns:
-        conn.close()
-    every = np.array([x for xs in latencies for x in xs]) * 1000
-    return Stats(
-        float(np.percentile(every, 50)),
-        float(np.percentile(every, 95)),
-        every.size / elapsed,
-        int(every.size),
-        concurrency,
-    )
+    if failures:
+        raise failures[0]
+    return Sample([x for xs in latencies for x in xs], time.perf_counter() - start)
+
+
+def close_all(clients: list[Client]) -> None:
+    """Close every client's connection."""
+    for _, close in clients:
+        close()
+
+
+def sql_clients(engine: Engine, statements: list[Statement], concurrency: int) -> list[Client]:
+    """Return psycopg clients cycling through the captured statements, on connections made as the API's.
+
+    Each is a raw connection of the API's own engine (same session options), in autocommit and never
+    prepared: the API ends every request with ROLLBACK, which makes psycopg drop its prepared
+    statements, so the API always runs them unprepared with a custom plan, and so must the floor.
+    """
+    rng = np.random.default_rng()
+    clients: list[Client] = []
+    for _ in range(concurrency):
+        raw = engine.raw_connection()
+        conn: psycopg.Connection[Any] = raw.driver_connection  # type: ignore[assignment]
+        conn.autocommit, conn.prepare_threshold = True, None
+        cur, position = conn.cursor(), [int(rng.integers(len(statements)))]
+
+        def request(cur: psycopg.Cursor[Any] = cur, position: list[int] = position) -> None:
+            sql, params = statements[position[0] % len(statements)]
+            position[0] += 1
+            cur.execute(sql, params)
+            cur.fetchall()
+
+        clients.append((request, raw.invalidate))
+    return clients
+
+
+def http_clients(base: str, headers: dict[str, str], paths: list[str], concurrency: int) -> list[Client]:
+    """Return keep-alive HTTP/1.1 clients (the standard library's, lighter than httpx) cycling through paths."""
+    host, port = base.removeprefix("http://").split(":")
+    rng = np.random.default_rng()
+    clients: list[Client] = []
+    for _ in range(concurrency):
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        position = [int(rng.integers(len(paths)))]
+
+        def request(conn: http.client.HTTPConnection = conn, position: list[int] = position) -> None:
+            path = paths[position[0] % len(paths)]
+            position[0] += 1
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"GET {path} -> {response.status}: {body[:300]!r}")
+
+        clients.append((request, conn.close))
+    return clients
+
+
+def stats_of(samples: list[Sample], concurrency: int) -> Stats:
+    """Return percentiles and throughput of slices taken together."""
+    every = np.array([x for s in samples for x in s.latencies]) * 1000
+    seconds = sum(s.seconds for s in samples)
+    p50, p95 = (float(v) for v in np.percentile(every, [50, 95]))
+    return Stats(p50, p95, every.size / seconds, int(every.size), concurrency)
+
+
+def interleaved(
+    first: Callable[[float], Sample],
+    second: Callable[[float], Sample],
+    *,
+    seconds: float,
+    slices: int,
+    concurrency: int,
+) -> tuple[Stats, Stats]:
+    """Time two ways of doing the same work in alternating slices, so both see the same machine load."""
+    a: list[Sample] = []
+    b: list[Sample] = []
+    for _ in range(slices):
+        a.append(first(seconds / slices))
+        b.append(second(seconds / slices))
+    return stats_of(a, concurrency), stats_of(b, concurrency)
+
+
+def combine(runs: list[Stats]) -> Stats:
+    """Return wrk runs taken together: summed throughput, median of the percentiles."""
+    requests = sum(r.requests for r in runs)
+    seconds = sum(r.requests / r.rps for r in runs)
+    p50 = float(np.median([r.p50_ms for r in runs]))
+    p95 = float(np.median([r.p95_ms for r in runs]))
+    return Stats(p50, p95, requests / seconds, requests, runs[0].concurrency)
 
 
 def machine() -> dict[str, str]:
@@ -228,13 +316,3 @@ def save_json(path: Path, data: dict[str, Any]) -> None:
 def stats_dict(stats: Stats) -> dict[str, Any]:
     """Return a Stats as a JSON-ready dict."""
     return asdict(stats)
-
-
-def timed_step(label: str, fn: Callable[[], Stats]) -> Stats:
-    """Run one measurement, then print its numbers."""
-    stats = fn()
-    progress(
-        f"    {label:<28} p50 {stats.p50_ms:8.2f} ms  p95 {stats.p95_ms:8.2f} ms  "
-        f"{stats.rps:8.1f} req/s  ({stats.requests} requests, {stats.concurrency} clients)"
-    )
-    return stats

@@ -23,7 +23,7 @@ def libpq_url(url: str) -> str:
 
 
 def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
-    """Return a pooled engine with a statement timeout, sized for the worker threads."""
+    """Return a pooled engine with a statement timeout and no JIT, sized for the worker threads."""
     url = str(
         settings.database_read_url if read_only and settings.database_read_url else settings.database_url
     )
@@ -35,7 +35,8 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         pool_timeout=settings.db_connect_timeout_s,
         connect_args={
             "connect_timeout": settings.db_connect_timeout_s,
-            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            # JIT compiling costs more than these short queries run (55 ms on a bbox page: bench/RESULTS.md)
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c jit=off",
             "application_name": "hydromet",
         },
     )
