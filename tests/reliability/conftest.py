@@ -35,6 +35,7 @@ def rel_settings(rel_url: str) -> Settings:
         environment="test",
         db_pool_size=4,
         max_body_bytes=BODY_LIMIT,
+        max_import_bytes=2 * BODY_LIMIT,
         rate_limit_per_minute=1_000_000,
     )
 

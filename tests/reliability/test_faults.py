@@ -155,7 +155,7 @@ def import_csv(rows: int, tag: str) -> str:
         ["national_code", "name", "network", "station_types", "automation", "latitude", "longitude"]
     )
     for i in range(rows):
-        lat, lon = 10.5 + (i % 100) * 0.1, 105.0 + (i // 100) * 0.05
+        lat, lon = 20.6 + (i % 40) * 0.015, 105.7 + (i // 40) * 0.05  # the Red River delta
         writer.writerow(
             [f"{tag}-{i:05d}", f"Trạm nhập {i}", "specialized", "rain_gauge", "automatic", lat, lon]
         )

@@ -32,7 +32,7 @@ from domain.settings import Settings
 from tests.reliability.support import Keys, add_station, create_database, drop_database, make_keys
 
 ROLES = ["admin", "editor", "viewer", "partner", "anonymous"]
-EXAMPLES = int(os.environ.get("HYDROMET_FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("HYDROMET_FUZZ_EXAMPLES", "10"))
 SEED = os.environ.get("HYDROMET_FUZZ_SEED")
 CHECKS = [not_a_server_error, response_schema_conformance]
 # geojson-pydantic warns (it does not fail) on a bbox crossing the antimeridian; pytest would make it an error

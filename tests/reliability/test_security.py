@@ -266,12 +266,13 @@ def body_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 
 def test_bodies_over_the_limit_get_413_declared_or_streamed(
-    rel_client: TestClient, keys: Keys, rel_url: str, restricted: dict[str, Any]
+    rel_client: TestClient, rel_settings: Settings, keys: Keys, rel_url: str, restricted: dict[str, Any]
 ) -> None:
     app: FastAPI = rel_client.app  # type: ignore[assignment]
     routes = body_routes(app)
     assert len(routes) >= 3
-    big = b'{"name": "' + b"x" * BODY_LIMIT + b'"}'
+    # over every limit: the general one and the larger one of imports
+    big = b'{"name": "' + b"x" * max(rel_settings.max_body_bytes, rel_settings.max_import_bytes) + b'"}'
     before = fingerprint(rel_url)
     for method, path in routes:
         url = fill(path, restricted["ids"])
