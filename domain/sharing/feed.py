@@ -78,6 +78,7 @@ def read_changes(session: Session, *, principal: Principal, after: str | None, l
                 "the sharing agreement changed since this cursor was given out: drop your copy "
                 "and follow the feed again from the start (omit `after`)"
             )
+    queries.for_short_queries(session)
     horizon = max(position, queries.feed_horizon(session))
     stmt = queries.select_feed_page(scope, after=position, horizon=horizon, limit=limit)
     rows = session.execute(stmt).all()

@@ -10,6 +10,7 @@ from datetime import datetime
 from domain.errors import InvalidQuery, RuleViolation
 
 SHAREABLE_POLICIES = ("core", "recommended")
+RESTRICTED = "restricted"
 NEVER_SHARED_STATUS = "closed"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 

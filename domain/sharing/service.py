@@ -169,6 +169,7 @@ def export_stations(session: Session, *, principal: Principal, fmt: ExportFormat
 
     def chunks() -> Iterator[bytes]:
         try:
+            queries.for_short_queries(session)
             if fmt == "geojson":
                 yield from _geojson_chunks(_batches(session, scope, geojson=True))
             elif fmt == "csv":
