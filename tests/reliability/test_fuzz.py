@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
+from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.main import create_app
@@ -112,7 +113,9 @@ def curl(case: Any) -> str:
     return str(case.as_curl_command(headers={"Authorization": "Bearer <key>"}))
 
 
-def fuzz_operation(operation: Any, headers: dict[str, str], known: dict[str, list[str]]) -> list[str]:
+def fuzz_operation(
+    operation: Any, headers: dict[str, str], known: dict[str, list[str]], session: Any = None
+) -> list[str]:
     """Run the bounded examples of one operation; return the failures, one line each (first of a kind)."""
     failures: dict[str, str] = {}
 
@@ -127,7 +130,7 @@ def fuzz_operation(operation: Any, headers: dict[str, str], known: dict[str, lis
     @given(case=strategy(operation, known))
     def run(case: Any) -> None:
         try:
-            response = case.call(headers=headers)
+            response = case.call(headers=headers, session=session)
         except Exception as exc:  # noqa: BLE001 - the app raised through the ASGI transport: a 500
             failures.setdefault("500 raised", f"{operation.label}: 500 raised {exc!r}\n  {curl(case)}")
             return
@@ -150,10 +153,12 @@ def test_fuzzing_every_operation_finds_no_5xx_and_no_schema_break(target: FuzzTa
     headers = target.keys.headers(role)
     failures: list[str] = []
     operations = 0
-    for result in target.schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-        failures += fuzz_operation(operation, headers, target.known)
+    # one client for the run: a client per call would run the app's lifespan (and drop its pool) each time
+    with asgi.get_client(target.schema.app) as session:
+        for result in target.schema.get_all_operations():
+            operation = result.ok()
+            operations += 1
+            failures += fuzz_operation(operation, headers, target.known, session)
     assert operations > 10
     assert not failures, "\n\n".join(failures)
 
