@@ -85,7 +85,7 @@ def fingerprint(url: str) -> dict[str, str]:
         digest = {}
         for table in tables:
             row = conn.execute(
-                f"SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM \"{table}\" t"  # noqa: E501
+                f"SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM \"{table}\" t"
             ).fetchone()
             digest[table] = f"{row[0]}:{row[1]}" if row else ""
     return digest

@@ -227,32 +227,31 @@ def test_database_outage_gives_fast_503_and_the_service_recovers_by_itself(tmp_p
         assert [a for a in answers if a["phase"] == "back"][-1]["status"] == 200
 
 
+def keep_asking(server: Server, keys: Keys, phase: list[str], stop: threading.Event) -> list[dict[str, Any]]:
+    """Send GETs one after another until told to stop; return what each got, in which phase."""
+    answers: list[dict[str, Any]] = []
+    paths = ["/api/v1/stations?limit=5", "/api/v1/organizations", "/api/v1/stations?q=tram"]
+    with httpx.Client(base_url=server.base, headers=keys.headers("admin"), timeout=30) as client:
+        while not stop.is_set():
+            started, path, current = time.monotonic(), paths[len(answers) % len(paths)], phase[0]
+            r = client.get(path)
+            is_json = r.headers.get("content-type", "").startswith(("application/json", PROBLEM))
+            answers.append({
+                "phase": current, "path": path, "status": r.status_code, "seconds": time.monotonic() - started,
+                "type": r.headers.get("content-type", ""), "body": r.json() if is_json else {},
+                "retry_after": r.headers.get("retry-after"),
+            })  # fmt: skip
+            time.sleep(0.05)
+    return answers
+
+
 def outage_answers(server: Server, keys: Keys, cluster: Any) -> list[dict[str, Any]]:
     """Send requests while the cluster stops, stays down and comes back; return what each got."""
-    answers: list[dict[str, Any]] = []
-    phase = ["up"]
-    stop = threading.Event()
-    paths = ["/api/v1/stations?limit=5", "/api/v1/organizations", "/api/v1/stations?q=tram"]
-
-    def keep_asking() -> None:
-        with httpx.Client(base_url=server.base, headers=keys.headers("admin"), timeout=30) as client:
-            i = 0
-            while not stop.is_set():
-                started, path, current = time.monotonic(), paths[i % len(paths)], phase[0]
-                i += 1
-                r = client.get(path)
-                body = (
-                    r.json()
-                    if r.headers.get("content-type", "").startswith(("application/json", PROBLEM))
-                    else {}
-                )
-                answers.append({
-                    "phase": current, "path": path, "status": r.status_code, "seconds": time.monotonic() - started,
-                    "type": r.headers.get("content-type", ""), "body": body, "retry_after": r.headers.get("retry-after"),
-                })  # fmt: skip
-                time.sleep(0.05)
-
-    workers = [threading.Thread(target=keep_asking, daemon=True) for _ in range(3)]
+    phase, stop, answers = ["up"], threading.Event(), []
+    workers = [
+        threading.Thread(target=lambda: answers.extend(keep_asking(server, keys, phase, stop)), daemon=True)
+        for _ in range(3)
+    ]
     for w in workers:
         w.start()
     time.sleep(1.5)
@@ -265,13 +264,8 @@ def outage_answers(server: Server, keys: Keys, cluster: Any) -> list[dict[str, A
     phase[0] = "restarting"
     cluster.start()
     phase[0] = "back"
-    recovered = wait_until(
-        lambda: (
-            httpx.get(server.base + "/api/v1/stations?limit=1", headers=keys.headers("admin")).status_code
-            == 200
-        ),
-        30,
-    )
+    stations = server.base + "/api/v1/stations?limit=1"
+    recovered = wait_until(lambda: httpx.get(stations, headers=keys.headers("admin")).status_code == 200, 30)
     time.sleep(1)
     stop.set()
     for w in workers:
