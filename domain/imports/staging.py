@@ -6,9 +6,10 @@ A wis2box national code is derived (traditional identifier or the WSI's local id
 names a new station but never renames an existing one. An empty owner cell keeps the owner.
 """
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+import orjson
 
 from domain.imports.rules import RowError, StationRow
 from domain.station.rules import fold
@@ -39,7 +40,7 @@ def stage_record(row: StationRow, *, code_given: bool) -> tuple[Any, ...]:
         float(lon),
         float(lat),
         *(values.get(name) for name in STAGE_FIELDS[11:18]),
-        None if variables is None else json.dumps(variables, ensure_ascii=False),
+        None if variables is None else orjson.dumps(variables).decode(),
         given,
     )
 
