@@ -1,7 +1,7 @@
 """All SQL of the station import: COPY into a staging table, then match, check, plan and write in SQL.
 
 Temp tables live until the transaction ends (ON COMMIT DROP); a dry run rolls them back with the rest.
-import_stage   one row per clean file row (STAGE_FIELDS); `given` = the fields it sets on a station
+import_stage   one row per clean file row (STAGE_FIELDS); `given` = the bits of the fields it sets
 import_target  the station each row updates: by national code, else by its first WIGOS id held
 import_plan    the rows that create or change a station, with every final column value, the
                province derived like the station service does, and the state before the change
@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from domain.imports.staging import STAGE_FIELDS
+from domain.imports.staging import GIVEN_BITS, STAGE_FIELDS
 from domain.station.rules import ARCHIPELAGO_PROVINCES
 
 _TYPES = {
     "line": "integer", "lon": "double precision", "lat": "double precision",
     "elevation_m": "double precision", "station_types": "text[]", "wigos_ids": "text[]",
-    "variables": "jsonb", "given": "text[]",
+    "variables": "jsonb", "given": "integer",
 }  # fmt: skip
 _STAGE_COLUMNS = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in STAGE_FIELDS)
 
@@ -168,14 +168,18 @@ _CURRENT = {"station_types": "s.station_types::text[]", "wigos_ids": "s.wigos_id
 _WRITTEN = ("national_code", "name", *_TEXT_FIELDS, "station_types", "elevation_m", "wigos_ids", "variables")
 
 
+def _given(field: str) -> str:
+    return f"(c.given & {GIVEN_BITS[field]}) <> 0"
+
+
 def _changes(field: str) -> str:
-    return f"('{field}' = ANY(c.given) AND NOT coalesce(({_SAME[field]}), false))"
+    return f"({_given(field)} AND NOT coalesce(({_SAME[field]}), false))"
 
 
 def _final(field: str) -> str:
     create = _CREATE.get(field, f"c.{field}")
     current = _CURRENT.get(field, f"s.{field}")
-    return f"CASE WHEN s.id IS NULL THEN {create} WHEN '{field}' = ANY(c.given) THEN c.{field} ELSE {current} END"
+    return f"CASE WHEN s.id IS NULL THEN {create} WHEN {_given(field)} THEN c.{field} ELSE {current} END"
 
 
 def _stamp(column: str) -> str:
@@ -214,7 +218,7 @@ SELECT c.line, coalesce(s.id, gen_random_uuid()) AS id, s.id IS NULL AS is_new, 
 FROM import_stage c JOIN import_target t USING (line) LEFT JOIN station s ON s.id = t.station_id
 CROSS JOIN LATERAL (SELECT
   s.id IS NULL OR {_changes("location")} AS moved,
-  s.id IS NULL OR ('wigos_ids' = ANY(c.given) AND s.wigos_ids::text[] IS DISTINCT FROM c.wigos_ids)
+  s.id IS NULL OR ({_given("wigos_ids")} AND s.wigos_ids::text[] IS DISTINCT FROM c.wigos_ids)
     AS wsis_changed,
   s.id IS NULL OR {" OR ".join(_changes(f) for f in (*_WRITTEN, "location"))} AS changed) d
 WHERE d.changed

@@ -1,6 +1,6 @@
 """Clean rows to staging records: one flat tuple per station, and the fields that count as a change.
 
-`given` lists the fields a row sets on an existing station; the other staged values (wis2box's
+`given` is a bit set (GIVEN_BITS) of the fields a row sets on an existing station; the other staged values (wis2box's
 network, automation and facility type, our model defaults) are used only when the row creates one.
 A wis2box national code is derived (traditional identifier or the WSI's local id), so it finds or
 names a new station but never renames an existing one. An empty owner cell keeps the owner.
@@ -19,30 +19,32 @@ STAGE_FIELDS = (
     "status", "lon", "lat", "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "river",
     "basin", "variables", "given",
 )  # fmt: skip
+GIVEN_BITS = {
+    name: 1 << i
+    for i, name in enumerate((
+        "national_code", "name", "network", "legal_basis", "station_types", "automation", "status", "location",
+        "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "river", "basin", "variables",
+    ))
+}  # fmt: skip
 
 
 def stage_record(row: StationRow, *, code_given: bool) -> tuple[Any, ...]:
     """Return the staging tuple of a clean row, in STAGE_FIELDS order."""
     station = row.station
-    values = {**row.defaults, **station}
-    given = [
-        name
-        for name, value in station.items()
-        if not (name == "national_code" and not code_given) and not (name == "owner" and value is None)
-    ]
+    v = {**row.defaults, **station} if row.defaults else station
+    given = 0
+    for name, value in station.items():
+        if not (name == "national_code" and not code_given) and not (name == "owner" and value is None):
+            given |= GIVEN_BITS[name]
     lon, lat = station["location"]["coordinates"][:2]
-    variables = values.get("variables")
+    variables = v.get("variables")
     return (
-        row.line,
-        *(values.get(name) for name in STAGE_FIELDS[1:3]),
-        fold(station["name"]),
-        *(values.get(name) for name in STAGE_FIELDS[4:9]),
-        float(lon),
-        float(lat),
-        *(values.get(name) for name in STAGE_FIELDS[11:18]),
-        None if variables is None else orjson.dumps(variables).decode(),
-        given,
-    )
+        row.line, v.get("national_code"), station["name"], fold(station["name"]), v.get("network"),
+        v.get("legal_basis"), v.get("station_types"), v.get("automation"), v.get("status"), float(lon),
+        float(lat), v.get("elevation_m"), v.get("wigos_ids"), v.get("owner"), v.get("operator"),
+        v.get("data_policy"), v.get("river"), v.get("basin"),
+        None if variables is None else orjson.dumps(variables).decode(), given,
+    )  # fmt: skip
 
 
 def owner_errors(rows: Iterable[StationRow], *, editor_org: str, label: str) -> list[RowError]:
