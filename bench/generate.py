@@ -224,9 +224,15 @@ _CHANGES_SQL = ", ".join(
     if k not in VOLATILE
 )
 # One `create` revision per station, with the state and changes the service would have written.
+# The seq column's default (the sharing migration) announces the transaction's lowest seq to the change
+# feed on its first call; called once here, the rows then take plain nextval (per row it was the slow part).
+ANNOUNCE_FEED_LOW = """
+SELECT station_revision_next_seq() WHERE to_regproc('station_revision_next_seq') IS NOT NULL
+"""
 INSERT_REVISIONS = f"""
-INSERT INTO station_revision (station_id, revision, op, actor, organization, at, reason, changes, state)
-SELECT s.id, 1, 'create', 'system', 'SYSTEM', s.created_at, 'registered',
+INSERT INTO station_revision (seq, station_id, revision, op, actor, organization, at, reason, changes, state)
+SELECT nextval(pg_get_serial_sequence('station_revision', 'seq')), s.id, 1, 'create', 'system', 'SYSTEM',
+  s.created_at, 'registered',
   jsonb_strip_nulls(jsonb_build_object({_CHANGES_SQL})), jsonb_build_object({_STATE_SQL})
 FROM station s JOIN bench_stage b ON b.id = s.id
 """
@@ -298,6 +304,7 @@ def grow(url: str, target: int, *, revisions: bool = True, seed: int = 704) -> i
             timed("stations (province by spatial join)", cur, INSERT_STATIONS)
             timed("WIGOS identifiers", cur, INSERT_WSIS)
             if revisions:
+                cur.execute(ANNOUNCE_FEED_LOW)
                 timed("create revisions", cur, INSERT_REVISIONS)
             for name, ddl in dropped:
                 timed(f"index {name}", cur, ddl)
@@ -328,15 +335,17 @@ def create_database(url: str) -> None:
 
 
 def setup(url: str) -> None:
-    """Migrate the database and load the organizations and provinces the stations refer to."""
+    """Migrate the database; load the organizations, provinces and priority zones (as the seed has them)."""
     import subprocess
 
+    from sqlalchemy import text
     from sqlmodel import Session
 
     from domain.access.service import ensure_organization
     from domain.db.engine import make_engine
     from domain.province.service import load_provinces
     from domain.settings import Settings
+    from seed import zones as seed_zones
     from seed.organizations import ORGANIZATIONS
     from seed.provinces import province_features
 
@@ -349,8 +358,10 @@ def setup(url: str) -> None:
             ensure_organization(session, data=org)
         session.commit()
         added = load_provinces(session, features=province_features())
+        seed_zones.load(session, lambda _line: None)
+        zones = session.exec(text("SELECT count(*) FROM priority_zone")).one()[0]  # type: ignore[call-overload]
     engine.dispose()
-    progress(f"setup: migrated; organizations present; {added} provinces added")
+    progress(f"setup: migrated; organizations present; {added} provinces added; {zones} priority zones")
 
 
 def parse_size(text: str) -> int:

@@ -23,15 +23,19 @@ METHOD = """\
 Run with `make bench` (= `.venv/bin/python -m bench.bench_stations`; `--sizes 10k` for a quick run).
 The table is grown with `bench/generate.py` (COPY; 85% of the points on land with land station types,
 15% at sea with marine types; 35% national network; ~5% restricted; ~35% with a WIGOS id; province
-from a spatial join; one `create` revision per station). The API runs under uvicorn with 2 workers
-(as deployed) and is loaded with `wrk` through `bench/paths.lua`, an admin key on every request (so
-each request also authenticates). The SQL floor runs the statements the API sends, captured from
-the domain code with their parameters, through psycopg 3 at the same concurrency (a Python client,
-so the floor includes a little client time). Requests vary: a random keyset cursor for the page,
-a random 0.5° box centred on a land station for bbox, a random station position with radius 25 km
-for near, random ids for by id (300 of each, cycled). "1 client" runs measure latency; "{c}
-clients" runs measure throughput on the same 2 cores, shared by the server, PostgreSQL and the
-load generator. Ratio = API p50 / SQL p50 at 1 client."""
+from a spatial join; one `create` revision per station), with the seeded priority zones loaded, so
+every station's `zones` is computed as the API does. The API runs under uvicorn with 2 workers (as
+deployed), an admin key on every request (so each request also authenticates). The SQL floor runs
+the statements the API sends, captured from the domain code with their parameters, on raw
+connections of the API's own engine (same session options, `jit=off`), unprepared like the API's
+(psycopg drops prepared statements at each request's ROLLBACK). Requests vary: a random keyset
+cursor for the page, a random 0.5° box centred on a land station for bbox, a random station's
+position with radius 25 km for near, random ids for by id (300 of each, cycled). 1-client runs
+(latency) alternate API and SQL in 5 slices so both see the same load, with Python clients on both
+sides (http.client, psycopg); {c}-client runs (throughput) use `wrk` for the API and threads for
+the SQL, in 2 alternating slices. Server, PostgreSQL and load generator share the 2 cores, and
+other sessions were running on them too (load averages below), so absolute numbers are noisy;
+compare API and SQL within a row. Ratio = API p50 / SQL p50 at 1 client."""
 
 
 def _fmt(value: float) -> str:
