@@ -42,7 +42,8 @@ _STATION_SCOPE = """
 """
 
 # From `parts` (part_id, g in WGS84, pg in 990001, ...): each part minus the union of the buffers
-# of the stations within the radius of it. Buffers are made once per station.
+# of the stations within the radius of it. A station near two parts is buffered twice: cheaper than
+# joining one buffer per station back to the parts, which the planner misjudges (38 s vs 4 s).
 _UNCOVERED = f"""
 near AS (
     SELECT p.part_id, s.id AS station_id, ST_Transform(s.location, 990001) AS sp
@@ -51,12 +52,8 @@ near AS (
     WHERE {_STATION_SCOPE}
       AND ST_DWithin(ST_Transform(s.location, 990001), p.pg, :radius_m)
 ),
-buffers AS (
-    SELECT station_id, ST_Buffer(sp, :radius_m, 'quad_segs=16') AS b
-    FROM (SELECT DISTINCT ON (station_id) station_id, sp FROM near) d
-),
 cover AS (
-    SELECT n.part_id, ST_Union(b.b) AS c FROM near n JOIN buffers b USING (station_id) GROUP BY n.part_id
+    SELECT part_id, ST_Union(ST_Buffer(sp, :radius_m, 'quad_segs=16')) AS c FROM near GROUP BY part_id
 ),
 uncovered AS (
     SELECT p.*, COALESCE(ST_Difference(p.pg, c.c), p.pg) AS u
@@ -88,7 +85,8 @@ SELECT
 """
 )
 
-# Uncovered pieces of each zone separately, with the zone's weight, as WKB in 990001 metres.
+# Uncovered pieces of each zone separately, with the zone's weight, as WKB in 990001 metres;
+# subdivided again so a candidate's disk only ever meets small pieces.
 PIECES_SQL = text(
     f"""
 WITH parts AS (
@@ -98,7 +96,9 @@ WITH parts AS (
     WHERE z.code = ANY(CAST(:codes AS text[]))
 ),
 {_UNCOVERED}
-SELECT zone_code, w, ST_AsBinary(u) FROM uncovered WHERE NOT ST_IsEmpty(u) AND ST_Area(u) > 0
+SELECT zone_code, w, ST_AsBinary(piece)
+FROM uncovered, LATERAL ST_Subdivide(u, 128) AS piece
+WHERE NOT ST_IsEmpty(u) AND ST_Area(piece) > 0
 """
 )
 
@@ -134,6 +134,15 @@ GROUP BY GROUPING SETS ((zp.zone_code, t.station_type), (zp.zone_code))
 )
 
 
+NO_JIT = text("SET LOCAL jit = off")
+
+
+def without_jit(session: Session) -> None:
+    """Turn JIT off for the rest of the transaction: spatial functions are costed so high that every
+    coverage query would pay ~0.5-1 s of compilation for nothing (measured in bench/bench_coverage.py)."""
+    session.execute(NO_JIT)
+
+
 def _margin_deg(radius_m: float) -> float:
     # A degree of longitude is at least 101 km below 24.5 N (the service area ends at 23.7 N);
     # 5% more covers the projection's distance error. Only a bounding-box prefilter.
@@ -145,6 +154,7 @@ def uncovered_area(
 ) -> tuple[float, float, int, str | None]:
     """Return (zone_area_km2, uncovered_area_km2, stations_counted, geometry as GeoJSON text)."""
     params = scope.params() | {"codes": codes, "radius_m": radius_m, "margin_deg": _margin_deg(radius_m)}
+    without_jit(session)
     row = session.execute(GAPS_SQL, params).one()
     return float(row[0] or 0), float(row[1] or 0), int(row[2]), row[3]
 
@@ -154,6 +164,7 @@ def uncovered_pieces(
 ) -> list[tuple[str, float, bytes]]:
     """Return each zone's uncovered pieces as (zone code, weight, WKB in SRID 990001 metres)."""
     params = scope.params() | {"codes": codes, "radius_m": radius_m, "margin_deg": _margin_deg(radius_m)}
+    without_jit(session)
     return [(str(r[0]), float(r[1]), bytes(r[2])) for r in session.execute(PIECES_SQL, params)]
 
 
@@ -175,6 +186,7 @@ def count_stations_in_zones(
 ) -> dict[str, dict[str | None, int]]:
     """Return {zone code: {station type: count, None: total}} for stations inside each zone."""
     params = {"codes": codes, "statuses": statuses, "see_all": see_all, "org": organization}
+    without_jit(session)
     counts: dict[str, dict[str | None, int]] = {}
     for code, station_type, n in session.execute(COUNTS_SQL, params):
         counts.setdefault(str(code), {})[station_type] = int(n)

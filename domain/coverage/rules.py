@@ -28,6 +28,7 @@ BUFFER_QUAD_SEGS = 16  # 64-gon: its area is 0.16% below the true circle's
 MAX_GRID_CANDIDATES = 3000
 MAX_PIECE_CANDIDATES = 2000
 MIN_MEASURED_KM2 = 1.0
+MIN_REGION_M2 = 1000.0  # smaller bits of land or sea are slivers of floating-point overlay
 
 
 def radius_for(station_type: str, radius_km: float | None) -> float:
@@ -126,18 +127,33 @@ def polygons_from_wkb(wkbs: Sequence[bytes]) -> list[BaseGeometry]:
 def candidate_regions(
     pieces: Sequence[Piece], land: Sequence[BaseGeometry], *, marine: bool
 ) -> list[BaseGeometry]:
-    """Return where a site may go: the uncovered pieces on land, or off land for marine types."""
+    """Return where a site may go: the uncovered pieces on land, or off land for marine types.
+
+    Land is subtracted polygon by polygon (never `piece - (piece & land)`, whose coincident edges leave
+    slivers on land), and parts smaller than MIN_REGION_M2 are dropped.
+    """
     tree = STRtree(land)
     regions = []
     for piece in pieces:
         near = [land[int(i)] for i in tree.query(piece.geom)]
-        on_land = shapely.union_all([piece.geom.intersection(g) for g in near]) if near else None
-        region: BaseGeometry | None = on_land
         if marine:
-            region = piece.geom.difference(on_land) if on_land is not None else piece.geom
-        if region is not None and region.area > 0:
-            regions.append(region)
+            region = piece.geom
+            for polygon in near:
+                region = region.difference(polygon)
+        else:
+            region = shapely.union_all([piece.geom.intersection(g) for g in near])
+        regions += [g for g in shapely.get_parts(region) if g.area >= MIN_REGION_M2]
     return regions
+
+
+def _grid(parts: Sequence[BaseGeometry], step: float) -> list[tuple[float, float]]:
+    """Return the cell centres of a global grid of this step that fall in the parts' bounding boxes."""
+    cells: set[tuple[int, int]] = set()
+    for minx, miny, maxx, maxy in (g.bounds for g in parts):
+        i0, i1 = math.floor(minx / step - 0.5), math.floor(maxx / step - 0.5)
+        j0, j1 = math.floor(miny / step - 0.5), math.floor(maxy / step - 0.5)
+        cells.update((i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1))
+    return [((i + 0.5) * step, (j + 0.5) * step) for i, j in sorted(cells)]
 
 
 def candidate_points(regions: Sequence[BaseGeometry], radius_m: float) -> list[tuple[float, float]]:
@@ -150,10 +166,7 @@ def candidate_points(regions: Sequence[BaseGeometry], radius_m: float) -> list[t
     if not parts:
         return []
     step = max(radius_m / 4, math.sqrt(sum(g.area for g in parts) / MAX_GRID_CANDIDATES))
-    minx, miny, maxx, maxy = shapely.total_bounds(parts)
-    xs = [minx + step * (i + 0.5) for i in range(int((maxx - minx) / step) + 1)]
-    ys = [miny + step * (j + 0.5) for j in range(int((maxy - miny) / step) + 1)]
-    grid = [(x, y) for x in xs for y in ys]
+    grid = _grid(parts, step)
     points = shapely.points(grid)
     chosen = sorted({int(i) for i in STRtree(points).query(parts, predicate="contains")[1]})
     # Parts farther than a step from every grid candidate (a small island) get one of their own.

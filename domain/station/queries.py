@@ -82,13 +82,20 @@ def visibility(principal: Principal) -> ColumnElement[bool]:
 
 
 def _zone_condition(code: str | None, category: str | None) -> ColumnElement[bool]:
-    parts = select(ZP.zone_code).join(PriorityZone.__table__, Z.code == ZP.zone_code)  # type: ignore[attr-defined]
-    parts = parts.where(func.ST_Intersects(ZP.geom, S.location))
+    # An uncorrelated IN lets the planner go from the zone's parts into the station GiST index (a
+    # whole-zone count at 1M stations: 27 s as a per-station EXISTS, ~3 s so), or probe row by row
+    # for a page; see bench/RESULTS.md, Zones and coverage.
+    inner = Station.__table__.alias("zone_member")  # type: ignore[attr-defined]
+    zone_parts = PriorityZonePart.__table__.join(PriorityZone.__table__, Z.code == ZP.zone_code)  # type: ignore[attr-defined]
+    parts = (
+        select(inner.c.id).select_from(zone_parts).join(inner, func.ST_Intersects(ZP.geom, inner.c.location))
+    )
     if code:
         parts = parts.where(ZP.zone_code == code)
     if category:
         parts = parts.where(Z.category == category)
-    return parts.exists()
+    members: ColumnElement[bool] = S.id.in_(parts)
+    return members
 
 
 def filter_conditions(f: StationFilter) -> list[ColumnElement[bool]]:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Numeric, Text, cast, delete, func, insert, null, select, update
+from sqlalchemy import Numeric, Text, cast, delete, func, null, select, text, update
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -18,6 +18,20 @@ Z = ZONE.c
 ZP = PART.c
 # Vertices per part: small parts keep point-in-zone tests fast whatever the zone's size.
 SUBDIVIDE_MAX_VERTICES = 255
+# The zone is first cut on a grid of this many degrees, so a long thin zone (the coastal strip)
+# gets parts whose bounding boxes hug it: at 1M stations a strip count tests ~1.3x its members
+# against the parts instead of most of the table (bench/RESULTS.md, Zones and coverage).
+GRID_CELL_DEG = 0.5
+INSERT_PARTS = text(
+    """
+INSERT INTO priority_zone_part (zone_code, geom)
+SELECT z.code, ST_Subdivide(piece, :max_vertices)
+FROM priority_zone z
+CROSS JOIN LATERAL ST_SquareGrid(:cell, z.geom) AS cell
+CROSS JOIN LATERAL ST_CollectionExtract(ST_Intersection(z.geom, cell.geom), 3) AS piece
+WHERE z.code = :code AND ST_Intersects(z.geom, cell.geom) AND NOT ST_IsEmpty(piece)
+"""
+)
 GEOJSON_DIGITS = 6
 
 
@@ -83,10 +97,9 @@ def insert_zone(session: Session, zone: PriorityZone) -> None:
 def refresh_zone_parts(session: Session, code: str) -> None:
     """Rebuild a zone's subdivided parts and its geodesic area from its geometry."""
     session.execute(delete(PART).where(ZP.zone_code == code))
-    parts = select(Z.code, func.ST_Subdivide(Z.geom, SUBDIVIDE_MAX_VERTICES).label("geom")).where(
-        Z.code == code
+    session.execute(
+        INSERT_PARTS, {"code": code, "cell": GRID_CELL_DEG, "max_vertices": SUBDIVIDE_MAX_VERTICES}
     )
-    session.execute(insert(PART).from_select(["zone_code", "geom"], parts))
     area = func.ST_Area(as_geography(Z.geom)) / 1e6
     P = Province.__table__.c  # type: ignore[attr-defined]
     on_land = func.ST_Area(as_geography(func.ST_Intersection(ZP.geom, P.geom))) / 1e6

@@ -98,7 +98,7 @@ def _polygons(geometry: Any) -> list[tuple[str, Any]]:
             pointer=f"{GEOMETRY}/type",
             value=kind,
         )
-    if not isinstance(coords, list):
+    if not isinstance(coords, list | tuple):
         raise MalformedCoordinates(f"{kind} coordinates must be an array", pointer=f"{GEOMETRY}/coordinates")
     if not coords:
         raise EmptyGeometry(f"the {kind} has no coordinates", pointer=f"{GEOMETRY}/coordinates")
@@ -108,7 +108,7 @@ def _polygons(geometry: Any) -> list[tuple[str, Any]]:
 
 
 def _position(value: Any, pointer: str) -> tuple[float, float]:
-    ok = isinstance(value, list) and len(value) in (2, 3)
+    ok = isinstance(value, list | tuple) and len(value) in (2, 3)
     ok = ok and all(
         isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value
     )
@@ -125,7 +125,7 @@ def _position(value: Any, pointer: str) -> tuple[float, float]:
 
 
 def _ring(ring: Any, pointer: str) -> list[tuple[float, float]]:
-    if not isinstance(ring, list):
+    if not isinstance(ring, list | tuple):
         raise MalformedCoordinates("a ring must be an array of positions", pointer=pointer)
     points = [_position(p, f"{pointer}/{i}") for i, p in enumerate(ring)]
     if len(points) < 4:
@@ -146,7 +146,7 @@ def _ring(ring: Any, pointer: str) -> list[tuple[float, float]]:
 def _rings(polygons: list[tuple[str, Any]]) -> Iterator[list[list[tuple[float, float]]]]:
     vertices = 0
     for pointer, polygon in polygons:
-        if not isinstance(polygon, list) or not polygon:
+        if not isinstance(polygon, list | tuple) or not polygon:
             raise EmptyGeometry("a polygon must have an outer ring", pointer=pointer)
         rings = [_ring(ring, f"{pointer}/{i}") for i, ring in enumerate(polygon)]
         vertices += sum(len(r) for r in rings)
