@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field as DbField
@@ -149,6 +150,13 @@ class Station(SQLModel, table=True):
         Index("ix_station_wigos_ids", "wigos_ids", postgresql_using="gin"),
         Index("ix_station_station_types", "station_types", postgresql_using="gin"),
         Index("ix_station_updated_at", "updated_at"),
+        # sharing: keyset pages of what partners and the public may see, index-only (migration 0004)
+        Index(
+            "ix_station_shared_code",
+            "national_code",
+            postgresql_include=["location"],
+            postgresql_where=text("data_policy <> 'restricted' AND status <> 'closed'"),
+        ),
     )
     id: uuid.UUID = DbField(default_factory=uuid.uuid4, primary_key=True)
     national_code: str = DbField(max_length=64)

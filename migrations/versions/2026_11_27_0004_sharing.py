@@ -8,6 +8,8 @@ The change feed (domain/sharing/feed.py explains why) needs every transaction th
 revision to announce a lower bound of its first `seq` before it draws one. `seq` therefore gets a
 default function that takes a shared transaction-level advisory lock keyed 2^62 + (next seq) on
 the transaction's first revision, then calls nextval. The lock goes away at commit or rollback.
+ix_station_shared_code (national_code, including location, over shareable stations only) lets
+OGC and partner pages pick their keys by an index-only scan, bbox pages included.
 """
 
 from collections.abc import Sequence
@@ -21,6 +23,8 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# what partners and the public may ever see: pages of it are read in code order, index-only
+SHARED = "data_policy <> 'restricted' AND status <> 'closed'"
 NEXT_SEQ_FUNCTION = """
 CREATE OR REPLACE FUNCTION station_revision_next_seq() RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
@@ -68,9 +72,18 @@ def upgrade() -> None:
     )
     op.execute(NEXT_SEQ_FUNCTION)
     op.execute("ALTER TABLE station_revision ALTER COLUMN seq SET DEFAULT station_revision_next_seq()")
+    op.create_index(
+        "ix_station_shared_code",
+        "station",
+        ["national_code"],
+        unique=False,
+        postgresql_include=["location"],
+        postgresql_where=sa.text(SHARED),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_station_shared_code", table_name="station", postgresql_where=sa.text(SHARED))
     op.execute(
         "ALTER TABLE station_revision ALTER COLUMN seq "
         "SET DEFAULT nextval('station_revision_seq_seq'::regclass)"
