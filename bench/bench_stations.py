@@ -65,9 +65,10 @@ def sample_stations(url: str, k: int) -> list[Sample]:
     return [(r[0], r[1], float(r[2]), float(r[3]), bool(r[4])) for r in rows]
 
 
-def _list_case(
-    name: str, session: Session, principal: Principal, items: list[tuple[str, StationFilter, str | None]]
-) -> Case:
+ListItem = tuple[str, StationFilter, str | None]  # query string, the filter the router parses, cursor
+
+
+def _list_case(name: str, session: Session, principal: Principal, items: list[ListItem]) -> Case:
     """Build a list case: each item is (query string, the filter the router would parse, cursor)."""
     engine = session.get_bind()
     with harness.capturing(engine) as seen:  # type: ignore[arg-type]
@@ -82,7 +83,9 @@ def build_cases(session: Session, principal: Principal, sample: list[Sample]) ->
     """Return the four cases with their paths and captured SQL (running each query once warms the cache)."""
     land = [s for s in sample if s[4]] or sample
     half = BBOX_DEG / 2
-    page, bbox, near = [], [], []
+    page: list[ListItem] = []
+    bbox: list[ListItem] = []
+    near: list[ListItem] = []
     for _, code, lon, lat, _ in sample:
         cursor = encode_cursor(code)
         page.append((f"&cursor={cursor}", StationFilter(), cursor))
@@ -154,7 +157,7 @@ def show(label: str, api: harness.Stats, sql: harness.Stats) -> None:
 def bench_size(url: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     """Grow the data to n stations and measure every case."""
     generate.grow(url, n, revisions=not args.no_revisions)
-    settings = Settings(database_url=url)  # type: ignore[arg-type]
+    settings = Settings(database_url=url)
     secret, principal = admin_key(settings)
     engine = make_engine(settings)
     progress(f"sampling {SAMPLES} stations and capturing the API's SQL for each request")

@@ -116,7 +116,8 @@ def _timestamps(rng: np.random.Generator, n: int) -> tuple[list[str], list[str],
     closed = updated + rng.uniform(0, 1, n) * (END - updated)
 
     def iso(seconds: np.ndarray, unit: str) -> list[str]:
-        return list(np.datetime_as_string(seconds.astype("datetime64[s]"), unit=unit, timezone="UTC"))
+        stamps: np.ndarray = seconds.astype("datetime64[s]")
+        return [str(x) for x in np.datetime_as_string(stamps, unit=unit, timezone="UTC")]  # type: ignore[call-overload]
 
     return iso(created, "s"), iso(updated, "s"), [d[:10] for d in iso(closed, "D")]
 
@@ -352,7 +353,7 @@ def setup(url: str) -> None:
     create_database(url)
     env = dict(os.environ, HYDROMET_DATABASE_URL=url)
     subprocess.run([str(ROOT / ".venv" / "bin" / "hydromet"), "migrate"], check=True, env=env, cwd=ROOT)
-    engine = make_engine(Settings(database_url=url))  # type: ignore[arg-type]
+    engine = make_engine(Settings(database_url=url))
     with Session(engine) as session:
         for org in ORGANIZATIONS:
             ensure_organization(session, data=org)
