@@ -115,9 +115,10 @@ def curl(case: Any) -> str:
 
 def fuzz_operation(
     operation: Any, headers: dict[str, str], known: dict[str, list[str]], session: Any = None
-) -> list[str]:
-    """Run the bounded examples of one operation; return the failures, one line each (first of a kind)."""
+) -> tuple[list[str], int]:
+    """Run the bounded examples of one operation; return its failures (the first of each kind) and calls."""
     failures: dict[str, str] = {}
+    calls = [0]
 
     @hypothesis.settings(
         max_examples=EXAMPLES,
@@ -129,6 +130,7 @@ def fuzz_operation(
     )
     @given(case=strategy(operation, known))
     def run(case: Any) -> None:
+        calls[0] += 1
         try:
             response = case.call(headers=headers, session=session)
         except Exception as exc:  # noqa: BLE001 - the app raised through the ASGI transport: a 500
@@ -144,7 +146,7 @@ def fuzz_operation(
     if SEED is not None:
         run = hypothesis.seed(int(SEED))(run)
     run()
-    return list(failures.values())
+    return list(failures.values()), calls[0]
 
 
 @pytest.mark.slow
@@ -152,14 +154,16 @@ def fuzz_operation(
 def test_fuzzing_every_operation_finds_no_5xx_and_no_schema_break(target: FuzzTarget, role: str) -> None:
     headers = target.keys.headers(role)
     failures: list[str] = []
-    operations = 0
+    operations = calls = 0
     # one client for the run: a client per call would run the app's lifespan (and drop its pool) each time
     with asgi.get_client(target.schema.app) as session:
         for result in target.schema.get_all_operations():
             operation = result.ok()
             operations += 1
-            failures += fuzz_operation(operation, headers, target.known, session)
-    assert operations > 10
+            found, sent = fuzz_operation(operation, headers, target.known, session)
+            failures += found
+            calls += sent
+    assert operations > 10 and calls > 3 * operations, (operations, calls)
     assert not failures, "\n\n".join(failures)
 
 
@@ -191,6 +195,6 @@ def test_the_fuzzer_reports_a_server_error_and_a_broken_schema() -> None:
         return JSONResponse({"name": 42})
 
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    failures = [f for op in schema.get_all_operations() for f in fuzz_operation(op.ok(), {}, {})]
+    failures = [f for op in schema.get_all_operations() for f in fuzz_operation(op.ok(), {}, {})[0]]
     assert any(f.startswith("GET /boom: 500") for f in failures), failures
     assert any(f.startswith("GET /thing: 200") for f in failures), failures
