@@ -217,7 +217,8 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
-        level=os.environ.get("HYDROMET_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+        level=os.environ.get("HYDROMET_LOG_LEVEL", "INFO").upper(),
+        format="%(levelname)s %(name)s: %(message)s",
     )
     args = build_parser().parse_args(argv)
     sub_command = getattr(args, "keys_command", None) or getattr(args, "import_command", None)
