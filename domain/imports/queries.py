@@ -115,7 +115,7 @@ COUNT_OFFSHORE = text("SELECT count(*) FROM import_offshore")
 NEAREST = (
     text("CREATE INDEX ON import_offshore USING gist (location)"),
     text("""CREATE TEMP TABLE import_province_part ON COMMIT DROP AS
-SELECT code, geom, geom::geography AS geog FROM (SELECT code, ST_Subdivide(geom, 128) AS geom FROM province) p"""),
+SELECT code, geom, geom::geography AS geog FROM (SELECT code, ST_Subdivide(geom, 256) AS geom FROM province) p"""),
     # the box around a part holds every point within :offshore_m of it (a degree of latitude is > 110 km)
 )
 NEAREST_INSERT = text(
@@ -251,25 +251,35 @@ FROM import_plan p CROSS JOIN LATERAL unnest(p.wigos_ids) WITH ORDINALITY AS u(w
 WHERE p.wsis_changed
 """)
 # One revision per written station: the state after, and {field: [before, after]} for each field that
-# differs, as rules.changed_fields (a creation's "before" is empty). Built as one object minus the
-# unchanged keys: an aggregate over jsonb_each cost three times more. OFFSET 0 keeps the subquery
-# whole, so each state is built once, not once per reference.
+# differs, as rules.changed_fields (a creation's "before" is empty). Each is one object minus the
+# unchanged keys (an aggregate over jsonb_each cost three times more); a creation's is built from the
+# columns, cheaper than looking each value up in the state. OFFSET 0 keeps the subquery whole, so a
+# state is built once, not once per reference.
 _CHANGED_KEYS = tuple(k for k in (*_STATE_KEYS, "location") if k != "revision")
-_CHANGES = (
-    "jsonb_build_object("
-    + ", ".join(f"'{k}', jsonb_build_array(st.before -> '{k}', st.state -> '{k}')" for k in _CHANGED_KEYS)
-    + ") - ARRAY["
-    + ", ".join(
-        f"CASE WHEN coalesce(st.before -> '{k}', 'null') = st.state -> '{k}' THEN '{k}' END"
-        for k in _CHANGED_KEYS
-    )
-    + "]"
+
+
+def _minus(pairs: list[str], unchanged: list[str]) -> str:
+    return f"jsonb_build_object({', '.join(pairs)}) - ARRAY[{', '.join(unchanged)}]"
+
+
+def _column(key: str) -> str:
+    return "ST_AsGeoJSON(st.location)::jsonb" if key == "location" else f"st.{key}"
+
+
+_CREATED = _minus(
+    [f"'{k}', jsonb_build_array(NULL, {_column(k)})" for k in _CHANGED_KEYS],
+    [f"CASE WHEN st.{k} IS NULL THEN '{k}' END" for k in _CHANGED_KEYS],
+)
+_UPDATED = _minus(
+    [f"'{k}', jsonb_build_array(st.before -> '{k}', st.state -> '{k}')" for k in _CHANGED_KEYS],
+    [f"CASE WHEN st.before -> '{k}' = st.state -> '{k}' THEN '{k}' END" for k in _CHANGED_KEYS],
 )
 INSERT_REVISIONS = text(f"""
 INSERT INTO station_revision (station_id, revision, op, actor, organization, at, reason, changes, state)
 SELECT st.id, st.revision, 'import', :actor, :organization, :at,
-       format('%s, %s %s', CAST(:reason AS text), CAST(:unit AS text), st.line), {_CHANGES}, st.state
-FROM (SELECT s.id, s.revision, p.line, p.before, {_state("s")} AS state
+       format('%s, %s %s', CAST(:reason AS text), CAST(:unit AS text), st.line),
+       CASE WHEN st.before IS NULL THEN {_CREATED} ELSE {_UPDATED} END, st.state
+FROM (SELECT s.*, p.line, p.before, {_state("s")} AS state
       FROM import_plan p JOIN station s ON s.id = p.id OFFSET 0) st
 """)
 
