@@ -3,8 +3,10 @@
 Temp tables live until the transaction ends (ON COMMIT DROP); a dry run rolls them back with the rest.
 import_stage   one row per clean file row (STAGE_FIELDS); `given` = the bits of the fields it sets
 import_target  the station each row updates: by national code, else by its first WIGOS id held
-import_plan    the rows that create or change a station, with every final column value, the
-               province derived like the station service does, and the state before the change
+import_plan    the rows that create or change a station, with every final column value and the
+               state before the change
+import_point, import_inside, import_offshore, import_nearest -> import_province
+               the province of each row placed at a new point, by the station service's rule
 """
 
 from typing import Any
@@ -116,8 +118,8 @@ NEAREST = (
     text("CREATE INDEX ON import_offshore USING gist (location)"),
     text("""CREATE TEMP TABLE import_province_part ON COMMIT DROP AS
 SELECT code, geom, geom::geography AS geog FROM (SELECT code, ST_Subdivide(geom, 256) AS geom FROM province) p"""),
-    # the box around a part holds every point within :offshore_m of it (a degree of latitude is > 110 km)
 )
+# The box around a part holds every point within :offshore_m of it (a degree of latitude is > 110 km).
 NEAREST_INSERT = text(
     """INSERT INTO import_nearest
 SELECT DISTINCT ON (c.id) c.id, v.code

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from domain.access.models import Principal, Role
 from domain.access.rules import require_role
 from domain.access.service import OrganizationNotFound, get_organization
-from domain.errors import AccessDenied, RuleViolation
+from domain.errors import AccessDenied
 from domain.geo import in_service_area
 from domain.imports import queries
 from domain.imports.rows import unit_of
@@ -28,16 +28,11 @@ from domain.imports.rules import (
 )
 from domain.imports.staging import label_of, owner_errors, sorted_errors, stage_record
 from domain.imports.upload import parse_upload
-from domain.station.service import OFFSHORE_PROVINCE_KM
+from domain.station.service import OFFSHORE_PROVINCE_KM, UnknownOrganization
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 STATEMENT_TIMEOUT_MS = 600_000  # one statement may handle every row of a large file
-
-
-class UnknownDefaultOwner(RuleViolation):
-    code = "unknown-organization"
-    title = "Owner or operator is not a registered organization"
 
 
 def _quiet(_line: str) -> None:
@@ -136,7 +131,7 @@ def _default_owner(session: Session, principal: Principal, requested: str | None
     except OrganizationNotFound:
         if requested is None:
             return None  # e.g. the command line's SYSTEM principal: rows must then name their owner
-        raise UnknownDefaultOwner(
+        raise UnknownOrganization(
             f"owner '{code}' is not a registered organization", parameter="owner"
         ) from None
     return code

@@ -1,8 +1,11 @@
-"""Import support objects (filled in by the import work).
+"""Imports: no permanent objects (each import stages its rows in temp tables that end with it).
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-27 03:00:00
+
+See domain/imports/queries.py: COPY into a TEMP table (ON COMMIT DROP), then match, check and write
+in SQL in the import's one transaction, so a failed or killed import leaves nothing behind.
 """
 
 from collections.abc import Sequence
