@@ -158,7 +158,12 @@ def select_station_json(
 
 def lock_station(session: Session, station_id: uuid.UUID) -> Station | None:
     """Return the station row locked FOR UPDATE (serializes concurrent writers)."""
-    stmt = orm_select(Station).where(col(Station.id) == station_id).with_for_update()
+    stmt = (
+        orm_select(Station)
+        .where(col(Station.id) == station_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return session.exec(stmt).first()
 
 
