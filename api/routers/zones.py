@@ -1,6 +1,6 @@
 """Priority zones: create from a GeoJSON Feature, list, read, change (If-Match), delete, stations inside."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -35,7 +35,7 @@ def list_zones(
     request: Request, session: SessionDep, _principal: StaffDep, page: PagingDep,
     category: ZoneCategory | None = None, hazard: Hazard | None = None,
     geometry: Annotated[bool, Query(description="false leaves geometry out (null)")] = True,
-    f: Annotated[Format | None, Query(description="json (items + next) or geojson")] = None,
+    f: Annotated[Literal["json", "geojson"] | None, Query(description="json (items + next) or geojson")] = None,
 ) -> Response:  # fmt: skip
     result = service.list_zones(
         session,

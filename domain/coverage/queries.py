@@ -41,10 +41,12 @@ _STATION_SCOPE = """
     AND (:see_all OR s.data_policy <> 'restricted' OR s.owner = :org OR s.operator = :org)
 """
 
-# From `parts` (part_id, g in WGS84, pg in 990001, ...): each part minus the union of the buffers
-# of the stations within the radius of it. A station near two parts is buffered twice: cheaper than
-# joining one buffer per station back to the parts, which the planner misjudges (38 s vs 4 s).
-_UNCOVERED = f"""
+# From `parts` (part_id, g in WGS84, pg in 990001, ...): for each part, the counted stations
+# within the radius (GiST box prefilter, then exact distance in 990001), as coordinate arrays.
+# Subtracting their disks is done in shapely (domain/coverage/rules.py): a lazy one-by-one
+# difference skips the disks that no longer touch what is left, where ST_Union of every buffer
+# cost 40 s for 100k rain gauges (bench/RESULTS.md, Zones and coverage).
+_PART_STATIONS = f"""
 near AS (
     SELECT p.part_id, s.id AS station_id, ST_Transform(s.location, 990001) AS sp
     FROM parts p
@@ -52,18 +54,15 @@ near AS (
     WHERE {_STATION_SCOPE}
       AND ST_DWithin(ST_Transform(s.location, 990001), p.pg, :radius_m)
 ),
-cover AS (
-    SELECT part_id, ST_Union(ST_Buffer(sp, :radius_m, 'quad_segs=16')) AS c FROM near GROUP BY part_id
-),
-uncovered AS (
-    SELECT p.*, COALESCE(ST_Difference(p.pg, c.c), p.pg) AS u
-    FROM parts p LEFT JOIN cover c USING (part_id)
+by_part AS (
+    SELECT part_id, array_agg(ST_X(sp)) AS xs, array_agg(ST_Y(sp)) AS ys, array_agg(station_id::text) AS ids
+    FROM near GROUP BY part_id
 )
 """
 
-# The coverage-gap CTE: one zone's stored parts, or the union of several zones re-subdivided
-# (so overlapping zones count once); returns areas, the station count and the uncovered geometry.
-GAPS_SQL = text(
+# The area of a gap question: one zone's stored parts, or the union of several zones subdivided
+# again (so overlapping zones count once); each part with the stations that may cover it.
+GAP_PARTS_SQL = text(
     f"""
 WITH area AS (
     SELECT zp.geom AS g FROM priority_zone_part zp
@@ -75,19 +74,14 @@ WITH area AS (
 parts AS (
     SELECT row_number() OVER () AS part_id, g, ST_Transform(g, 990001) AS pg FROM area
 ),
-{_UNCOVERED}
-SELECT
-    (SELECT sum(ST_Area(pg)) FROM parts) / 1e6 AS zone_area_km2,
-    (SELECT sum(ST_Area(u)) FROM uncovered) / 1e6 AS uncovered_area_km2,
-    (SELECT count(DISTINCT station_id) FROM near) AS stations_counted,
-    (SELECT ST_AsGeoJSON(ST_Transform(ST_Multi(ST_CollectionExtract(ST_Union(u), 3)), 4326), 6)
-     FROM uncovered) AS geometry
+{_PART_STATIONS}
+SELECT NULL::text, 1.0::float8, ST_AsBinary(p.pg), b.xs, b.ys, b.ids
+FROM parts p LEFT JOIN by_part b USING (part_id)
 """
 )
 
-# Uncovered pieces of each zone separately, with the zone's weight, as WKB in 990001 metres;
-# subdivided again so a candidate's disk only ever meets small pieces.
-PIECES_SQL = text(
+# Each zone's own parts with its weight (for proposals: overlapping zones each count).
+ZONE_PARTS_SQL = text(
     f"""
 WITH parts AS (
     SELECT row_number() OVER () AS part_id, zp.zone_code, z.priority_weight AS w, zp.geom AS g,
@@ -95,11 +89,15 @@ WITH parts AS (
     FROM priority_zone_part zp JOIN priority_zone z ON z.code = zp.zone_code
     WHERE z.code = ANY(CAST(:codes AS text[]))
 ),
-{_UNCOVERED}
-SELECT zone_code, w, ST_AsBinary(piece)
-FROM uncovered, LATERAL ST_Subdivide(u, 128) AS piece
-WHERE NOT ST_IsEmpty(u) AND ST_Area(piece) > 0
+{_PART_STATIONS}
+SELECT p.zone_code, p.w, ST_AsBinary(p.pg), b.xs, b.ys, b.ids
+FROM parts p LEFT JOIN by_part b USING (part_id)
 """
+)
+
+# A geometry in 990001 metres as WGS84 GeoJSON (a MultiPolygon).
+GEOJSON_SQL = text(
+    "SELECT ST_AsGeoJSON(ST_Transform(ST_Multi(ST_CollectionExtract(ST_GeomFromWKB(:wkb, 990001), 3)), 4326), 6)"
 )
 
 # Points in 990001 metres back to WGS84 longitude and latitude, in the order given.
@@ -149,23 +147,34 @@ def _margin_deg(radius_m: float) -> float:
     return radius_m / 101_000 * 1.05 + 0.01
 
 
-def uncovered_area(
-    session: Session, *, codes: list[str], scope: StationScope, radius_m: float
-) -> tuple[float, float, int, str | None]:
-    """Return (zone_area_km2, uncovered_area_km2, stations_counted, geometry as GeoJSON text)."""
-    params = scope.params() | {"codes": codes, "radius_m": radius_m, "margin_deg": _margin_deg(radius_m)}
-    without_jit(session)
-    row = session.execute(GAPS_SQL, params).one()
-    return float(row[0] or 0), float(row[1] or 0), int(row[2]), row[3]
+@dataclass(frozen=True)
+class PartStations:
+    """A part of the area (WKB in 990001 metres) with its zone, weight and the stations near it."""
+
+    zone: str | None
+    weight: float
+    wkb: bytes
+    xs: list[float]
+    ys: list[float]
+    station_ids: list[str]
 
 
-def uncovered_pieces(
-    session: Session, *, codes: list[str], scope: StationScope, radius_m: float
-) -> list[tuple[str, float, bytes]]:
-    """Return each zone's uncovered pieces as (zone code, weight, WKB in SRID 990001 metres)."""
+def part_stations(
+    session: Session, *, codes: list[str], scope: StationScope, radius_m: float, per_zone: bool
+) -> list[PartStations]:
+    """Return the parts of the zones (merged, or each zone's own) with the counted stations near each."""
     params = scope.params() | {"codes": codes, "radius_m": radius_m, "margin_deg": _margin_deg(radius_m)}
     without_jit(session)
-    return [(str(r[0]), float(r[1]), bytes(r[2])) for r in session.execute(PIECES_SQL, params)]
+    rows = session.execute(ZONE_PARTS_SQL if per_zone else GAP_PARTS_SQL, params)
+    return [
+        PartStations(zone, float(w), bytes(wkb), list(xs or []), list(ys or []), list(ids or []))
+        for zone, w, wkb, xs, ys, ids in rows
+    ]
+
+
+def as_geojson(session: Session, wkb: bytes) -> str:
+    """Return a geometry in 990001 metres as WGS84 GeoJSON text."""
+    return str(session.execute(GEOJSON_SQL, {"wkb": wkb}).scalar_one())
 
 
 def lonlat_of(session: Session, points: list[tuple[float, float]]) -> list[tuple[float, float]]:

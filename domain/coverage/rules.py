@@ -99,9 +99,37 @@ class Piece:
     geom: BaseGeometry
 
 
-def piece_from_wkb(zone: str, weight: float, wkb: bytes) -> Piece:
-    """Return an uncovered piece from the database's WKB (projected metres)."""
-    return Piece(zone, weight, shapely.from_wkb(wkb))
+def uncovered_part(
+    wkb: bytes, xs: Sequence[float], ys: Sequence[float], radius_m: float
+) -> tuple[BaseGeometry, BaseGeometry]:
+    """Return (part, what of it lies farther than the radius from every station), in projected metres.
+
+    Disks are subtracted one by one, and only when they still reach what is left: in a dense network
+    the part is used up after a few dozen disks and the rest cost a bounding-box test each.
+    """
+    part = shapely.from_wkb(wkb)
+    left = part
+    for x, y in zip(xs, ys, strict=True):
+        if left.is_empty:
+            break
+        minx, miny, maxx, maxy = left.bounds
+        if x + radius_m < minx or x - radius_m > maxx or y + radius_m < miny or y - radius_m > maxy:
+            continue
+        station = Point(x, y)
+        if left.distance(station) < radius_m:
+            left = left.difference(station.buffer(radius_m, quad_segs=BUFFER_QUAD_SEGS))
+    return part, left
+
+
+def area_m2(geoms: Sequence[BaseGeometry]) -> float:
+    """Return the summed area of projected geometries, in m²."""
+    return float(sum(g.area for g in geoms))
+
+
+def union_wkb(geoms: Sequence[BaseGeometry]) -> bytes:
+    """Return the union of projected geometries as WKB (pieces of neighbouring parts merge)."""
+    merged = shapely.union_all([g for g in geoms if not g.is_empty])
+    return bytes(shapely.to_wkb(merged))
 
 
 def total_area_km2(pieces: Sequence[Piece]) -> float:

@@ -144,16 +144,18 @@ def find_coverage_gaps(
     scope = _scope(principal, station_type, include_planned)
     radius = rules.radius_for(station_type, radius_km)
     codes = zone_service.zone_codes(session, zone_id=zone_id, category=zone_category)
-    zone_area, uncovered, counted, geometry = queries.uncovered_area(
-        session, codes=codes, scope=scope, radius_m=radius * 1000
-    )
+    rows = queries.part_stations(session, codes=codes, scope=scope, radius_m=radius * 1000, per_zone=False)
+    cut = [rules.uncovered_part(r.wkb, r.xs, r.ys, radius * 1000) for r in rows]
+    zone_area = rules.area_m2([part for part, _ in cut]) / 1e6
+    uncovered = rules.area_m2([left for _, left in cut]) / 1e6
+    geometry = queries.as_geojson(session, rules.union_wkb([left for _, left in cut]))
     props = GapProperties(
         zones=codes, station_type=station_type, radius_km=radius, include_planned=include_planned,
         zone_area_km2=round(zone_area, 3), uncovered_area_km2=round(uncovered, 3),
-        uncovered_share=round(uncovered / zone_area, 6) if zone_area else 0.0, stations_counted=int(counted),
+        uncovered_share=round(uncovered / zone_area, 6) if zone_area else 0.0,
+        stations_counted=len({i for r in rows for i in r.station_ids}),
     )  # fmt: skip
-    empty = {"type": "MultiPolygon", "coordinates": []}
-    return GapFeature(geometry=json.loads(geometry) if geometry else empty, properties=props)
+    return GapFeature(geometry=json.loads(geometry), properties=props)
 
 
 def _proposal_features(sites: list[rules.Site], lonlat: list[tuple[float, float]]) -> list[ProposalFeature]:
@@ -187,8 +189,11 @@ def propose_sites(
     rules.check_count(count)
     radius_m = rules.radius_for(station_type, radius_km) * 1000
     codes = zone_service.zone_codes(session, zone_id=zone_id, category=zone_category)
-    rows = queries.uncovered_pieces(session, codes=codes, scope=scope, radius_m=radius_m)
-    pieces = [rules.piece_from_wkb(code, weight, wkb) for code, weight, wkb in rows]
+    rows = queries.part_stations(session, codes=codes, scope=scope, radius_m=radius_m, per_zone=True)
+    pieces = [
+        rules.Piece(str(r.zone), r.weight, rules.uncovered_part(r.wkb, r.xs, r.ys, radius_m)[1]) for r in rows
+    ]
+    pieces = [p for p in pieces if p.geom.area > 0]
     marine = rules.is_marine(station_type)
     land = rules.polygons_from_wkb(queries.land_polygons(session))
     points = rules.candidate_points(rules.candidate_regions(pieces, land, marine=marine), radius_m)

@@ -138,3 +138,9 @@ def test_disaster_prone_zone_without_hazard_is_refused(client: TestClient, admin
 def test_unknown_query_parameter_on_zones_is_refused(client: TestClient, admin: dict[str, str]) -> None:
     r = client.get("/api/v1/zones?categry=sea", headers=admin)
     assert r.status_code == 400 and r.json()["parameter"] == "categry"
+
+
+def test_zone_list_formats_are_json_and_geojson_only(client: TestClient, admin: dict[str, str]) -> None:
+    r = client.get("/api/v1/zones?f=csv", headers=admin)
+    assert r.status_code == 400 and r.headers["content-type"] == PROBLEM
+    assert "#/f" in [e["pointer"] for e in r.json()["errors"]]
