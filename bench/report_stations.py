@@ -55,7 +55,9 @@ What the first runs found, and what was changed (measured in-process, CPU per ca
   API never gets (its ROLLBACK drops psycopg's prepared statements); the floor now runs unprepared.
 
 What remains: the page query is short (a few ms), so the fixed cost of an API request weighs on its
-ratio: the key lookup (an ORM query, ~0.4 ms CPU; ~0.2 ms as a Core select), the pool's pre-ping,
+ratio. One station by id takes ~4 ms through the API against ~0.35 ms of SQL, while `/metrics` (no
+database) answers in 0.7 ms and `/health` (pre-ping and SELECT 1) in 0.9 ms (wrk, 1 client, load
+average ~4): ~3 ms per request go to the key lookup (an ORM query, ~0.4 ms CPU; ~0.2 ms as a Core select), the pool's pre-ping,
 BEGIN and ROLLBACK round trips, four threadpool hops, parameter validation. A Core-select key lookup
 and an async session dependency cut ~0.4 ms CPU per request in a trial, not applied (outside the
 station code). Each station's `zones` (a correlated spatial lookup in the zone parts) costs ~45 µs
