@@ -29,3 +29,7 @@ stop-db:
 
 clean: stop-db
 	rm -rf .venv .data
+
+# Benchmarks (not part of the test run; results go to bench/RESULTS.md)
+bench: setup
+	$(VENV)/python -m bench.bench_stations
