@@ -30,6 +30,15 @@ RESET = text(
 )
 # Long statements are expected; JIT is not worth it here (it compiled for seconds, to save milliseconds).
 LONG_STATEMENTS = text("SELECT set_config('statement_timeout', :ms, true), set_config('jit', 'off', true)")
+# Statistics far behind the table (a bulk import an instant ago, or one rolled back after autovacuum
+# sampled it mid-way) make the planner take a big station table for an empty one and join it by
+# nested loops: an update of 10k rows ran for minutes. Analyze first when autovacuum has not caught up.
+STALE_TABLES = text("""
+SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+WHERE s.relid IN ('station'::regclass, 'station_wigos_id'::regclass)
+  AND s.n_mod_since_analyze > 1000 + 0.1 * greatest(c.reltuples, 0)
+""")
+ANALYZE = {"station": text("ANALYZE station"), "station_wigos_id": text("ANALYZE station_wigos_id")}
 CREATE_STAGE = text(f"CREATE TEMP TABLE import_stage ({_STAGE_COLUMNS}) ON COMMIT DROP")
 COPY_STAGE = f"COPY import_stage ({', '.join(STAGE_FIELDS)}) FROM STDIN"
 ANALYZE_STAGE = text("ANALYZE import_stage (line, national_code)")  # the join keys; all columns cost more
@@ -287,9 +296,11 @@ FROM (SELECT s.*, p.line, p.before, {_state("s")} AS state
 
 
 def begin_import(session: Session, *, statement_timeout_ms: int) -> None:
-    """Drop leftovers of an earlier import in this transaction and allow long statements."""
+    """Drop leftovers of an earlier import in this transaction, allow long statements, freshen statistics."""
     session.execute(RESET)
     session.execute(LONG_STATEMENTS, {"ms": str(statement_timeout_ms)})
+    for (table,) in session.execute(STALE_TABLES).all():
+        session.execute(ANALYZE[str(table)])
 
 
 def copy_stage(session: Session, records: list[tuple[Any, ...]]) -> None:
