@@ -8,6 +8,7 @@ from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
 from sqlmodel import Session
 
+from domain.access.cache import KeyCache
 from domain.access.models import ANONYMOUS, Principal, Role
 from domain.access.rules import require_role
 from domain.access.service import authenticate
@@ -25,8 +26,14 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+async def get_key_cache(request: Request) -> KeyCache:
+    cache: KeyCache = request.app.state.key_cache
+    return cache
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+KeyCacheDep = Annotated[KeyCache, Depends(get_key_cache)]
 
 
 def _presented_key(request: Request) -> str | None:
@@ -39,12 +46,12 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def optional_principal(request: Request, session: SessionDep) -> Principal:
+def optional_principal(request: Request, session: SessionDep, cache: KeyCacheDep) -> Principal:
     """Return the caller, or ANONYMOUS when no key is presented (a bad key is still refused)."""
     key = _presented_key(request)
     if key is None:
         return ANONYMOUS
-    principal = authenticate(session, secret=key)
+    principal = authenticate(session, secret=key, cache=cache)
     request.state.principal = principal
     return principal
 

@@ -24,6 +24,7 @@ from api.routers import (
     statistics,
     zones,
 )
+from domain.access.cache import KeyCache
 from domain.db.engine import make_engine
 from domain.settings import Settings, get_settings
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.metrics = Metrics()
+    app.state.key_cache = KeyCache(settings.key_cache_ttl_s)
     errors.install(app)
     for router in (health.router, share.router, ogc.router, map.router):
         app.include_router(router)

@@ -163,6 +163,8 @@ def bench_size(url: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     progress(f"sampling {SAMPLES} stations and capturing the API's SQL for each request")
     with Session(engine) as session:
         cases = build_cases(session, principal, sample_stations(url, SAMPLES))
+    if args.cases:
+        cases = [c for c in cases if c.name in args.cases.split(",")]
     result: dict[str, Any] = {"load_before": harness.load_average(), "cases": {}}
     with harness.api_server(url, args.port) as base:
         headers = {"Authorization": f"Bearer {secret}"}
@@ -213,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url", default=os.environ.get("HYDROMET_BENCH_DATABASE_URL", generate.DEFAULT_URL)
     )
     parser.add_argument("--no-revisions", action="store_true", help="load no revisions (faster)")
+    parser.add_argument(
+        "--cases", default="", help="comma-separated subset of page,bbox,near,by_id (others kept)"
+    )
+    parser.add_argument("--no-save", action="store_true", help="print only; write no results")
     args = parser.parse_args(argv)
     sizes = sorted(generate.parse_size(s) for s in args.sizes.split(","))
     prepare(args.database_url, sizes[0])
@@ -222,8 +228,15 @@ def main(argv: list[str] | None = None) -> int:
     saved["seconds"] = {"latency": args.latency_seconds, "throughput": args.seconds}
     for n in sizes:
         progress(f"== {n:,} stations ==")
-        saved["sizes"][str(n)] = bench_size(args.database_url, n, args)
+        result = bench_size(args.database_url, n, args)
+        if args.no_save:
+            continue
+        if args.cases and str(n) in saved["sizes"]:
+            result["cases"] = {**saved["sizes"][str(n)]["cases"], **result["cases"]}
+        saved["sizes"][str(n)] = result
         harness.save_json(RESULTS_JSON, saved)
+    if args.no_save:
+        return 0
     report_stations.write(saved)
     progress(
         f"wrote {harness.RESULTS_MD.relative_to(harness.ROOT)} and {report_stations.PLOT.relative_to(harness.ROOT)}"

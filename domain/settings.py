@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     dev_admin_key_file: str = ".data/dev-admin-key"
     bootstrap_admin_key: SecretStr | None = None
     partner_timeout_s: float = 10
+    key_cache_ttl_s: float = 5
 
 
 @lru_cache

@@ -6,7 +6,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from api.deps import PrincipalDep, SessionDep, StaffDep, strict_query
+from api.deps import KeyCacheDep, PrincipalDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
 from domain.access import service
 from domain.access.models import ApiKeyPublic, OrganizationCreate, OrganizationPublic, Role
@@ -63,6 +63,9 @@ def create_key(
 
 
 @router.delete("/keys/{key_id}", response_model=ApiKeyPublic, responses=ERRORS)
-def revoke_key(session: SessionDep, principal: PrincipalDep, key_id: uuid.UUID) -> ApiKeyPublic:
+def revoke_key(
+    session: SessionDep, principal: PrincipalDep, cache: KeyCacheDep, key_id: uuid.UUID
+) -> ApiKeyPublic:
     require_role(principal, Role.admin)
-    return ApiKeyPublic.model_validate(service.revoke_key(session, key_id=key_id), from_attributes=True)
+    key = service.revoke_key(session, key_id=key_id, cache=cache)
+    return ApiKeyPublic.model_validate(key, from_attributes=True)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from domain.access.cache import CachedKey, KeyCache
 from domain.access.models import ApiKey, Organization, OrganizationCreate, Principal, Role
 from domain.access.rules import hash_key, key_is_live, new_key, require_role
 from domain.errors import Conflict, NotFound, Unauthenticated
@@ -90,8 +91,14 @@ def create_key(
     return key, secret
 
 
-def revoke_key(session: Session, *, key_id: uuid.UUID | None = None, prefix: str | None = None) -> ApiKey:
-    """Revoke a key by id or by its public prefix."""
+def revoke_key(
+    session: Session,
+    *,
+    key_id: uuid.UUID | None = None,
+    prefix: str | None = None,
+    cache: KeyCache | None = None,
+) -> ApiKey:
+    """Revoke a key by id or by its public prefix (and drop it from this process's key cache)."""
     condition = col(ApiKey.id) == key_id if key_id else col(ApiKey.prefix) == prefix
     stmt = select(ApiKey).where(condition)
     key = session.scalars(stmt).first()  # type: ignore[call-overload]
@@ -99,12 +106,38 @@ def revoke_key(session: Session, *, key_id: uuid.UUID | None = None, prefix: str
         raise ApiKeyNotFound("no such API key")
     key.revoked_at = key.revoked_at or datetime.now(UTC)
     session.commit()
+    if cache is not None:
+        cache.forget(key.id)
     return key
 
 
-def authenticate(session: Session, *, secret: str) -> Principal:
-    """Return the principal a key stands for, or raise Unauthenticated (unknown, expired or revoked)."""
-    key = session.scalars(select(ApiKey).where(col(ApiKey.key_hash) == hash_key(secret))).first()  # type: ignore[call-overload]
-    if key is None or not key_is_live(key.expires_at, key.revoked_at, datetime.now(UTC)):
+def _lookup_key(session: Session, key_hash: str) -> CachedKey | None:
+    """Read what a key hash stands for (a Core select of five columns, no ORM entity)."""
+    stmt = select(
+        col(ApiKey.organization),
+        col(ApiKey.role),
+        col(ApiKey.id),
+        col(ApiKey.expires_at),
+        col(ApiKey.revoked_at),
+    ).where(col(ApiKey.key_hash) == key_hash)
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    principal = Principal(organization=row[0], role=Role(row[1]), key_id=row[2])
+    return CachedKey(principal=principal, expires_at=row[3], revoked_at=row[4])
+
+
+def authenticate(session: Session, *, secret: str, cache: KeyCache | None = None) -> Principal:
+    """Return the principal a key stands for, or raise Unauthenticated (unknown, expired or revoked).
+
+    Known keys are cached for a few seconds (HYDROMET_KEY_CACHE_TTL_S); expiry is checked on every call.
+    """
+    digest = hash_key(secret)
+    entry = cache.get(digest) if cache is not None else None
+    if entry is None:
+        entry = _lookup_key(session, digest)
+        if entry is not None and cache is not None:
+            cache.put(digest, entry)
+    if entry is None or not key_is_live(entry.expires_at, entry.revoked_at, datetime.now(UTC)):
         raise Unauthenticated("the API key is unknown, expired or revoked")
-    return Principal(organization=key.organization, role=Role(key.role), key_id=key.id)
+    return entry.principal

@@ -31,7 +31,7 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         sqlalchemy_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=False,
         pool_timeout=settings.db_connect_timeout_s,
         connect_args={
             "connect_timeout": settings.db_connect_timeout_s,
