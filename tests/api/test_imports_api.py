@@ -22,6 +22,7 @@ from tests.factories_imports import (
     to_feature_collection,
 )
 from tests.factories_registry import PROBLEM, STATIONS, assert_problem
+from tests.factories_sharing import make_partner
 
 ISD_COUNT = 102
 GRDC_COUNT = 27
@@ -219,3 +220,21 @@ def test_openapi_documents_the_bodies_parameters_and_the_refusal(client: TestCli
     assert {p["name"] for p in operation["parameters"]} == {"dry_run", "owner"}
     assert {"200", "401", "403", "413", "422"} <= set(operation["responses"])
     assert PROBLEM in operation["responses"]["422"]["content"]
+
+
+def test_partners_follow_imported_stations_in_the_change_feed(
+    client: TestClient, db: Session, admin: dict[str, str]
+) -> None:
+    partner = make_partner(db, "PARTNER-IMP", {"station_types": ["hydrological"]})
+    report(post_csv(client, admin, to_csv(grdc_rows())))
+    rows = grdc_rows()
+    rows[1]["data_policy"] = "restricted"  # Châu Đốc leaves every partner's scope
+    report(post_csv(client, admin, to_csv(rows)))
+    events = client.get("/share/v1/changes", params={"limit": 100}, headers=partner).json()["items"]
+    assert [e["op"] for e in events] == ["upsert"] * GRDC_COUNT + ["drop"]
+    chau_doc = station(client, admin, "GRDC-2369010")
+    assert events[-1]["station_id"] == chau_doc["id"] and events[-1]["station"] is None
+    assert {e["station"]["national_code"] for e in events[:-1]} == {r["national_code"] for r in rows}
+    first = events[0]["station"]  # the state the import's revision keeps, as the partner view shows it
+    shared = client.get(f"/share/v1/stations/{first['id']}", headers=partner).json()
+    assert first == shared
