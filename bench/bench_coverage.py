@@ -229,18 +229,14 @@ def plot(gauges: list[dict[str, Any]], members: list[dict[str, Any]]) -> None:
     fig.savefig(harness.BENCH / "plots" / "coverage.png", dpi=110)
 
 
-def report(
-    info: dict[str, str], gauges: list[dict[str, Any]], members: list[dict[str, Any]], repeat: int
-) -> str:
-    """Return the markdown section."""
-    return f"""
-Date: {info["date"]}. Machine: {info["cpu"]}, {info["cores"]} cores, {info["memory"]} RAM, {info["os"]},
-Python {info["python"]}; PostgreSQL 15 + PostGIS 3.3 on the same 2 cores, shared with other sessions
-(load average {gauges[0]["load"]} at the start, {members[-1]["load"]} at the end).
+REPORT = """
+Date: {date}. Machine: {cpu}, {cores} cores, {memory} RAM, {os},
+Python {python}; PostgreSQL 15 + PostGIS 3.3 on the same 2 cores, shared with other sessions
+(load average {load_start} at the start, {load_end} at the end).
 
 Run with `.venv/bin/python -m bench.bench_coverage` (database `hydromet_bench_zones`, dropped after).
 Zones: the 10 seeded ones plus `bench-land`, all of Viet Nam's land and islands (331,000 km²,
-{LAND_PARTS} subdivided parts). Rain gauges are spread uniformly over the land; radius {RADIUS_KM:g} km.
+{land_parts} subdivided parts). Rain gauges are spread uniformly over the land; radius {radius:g} km.
 Each case calls the domain service the API route calls (SQL and Python included, JSON not sent),
 one warm-up then {repeat} runs; times are the median (and fastest) in ms.
 
@@ -248,17 +244,17 @@ Gaps: one SQL statement returns the zone's parts (in an equal-area projection) a
 counted stations within the radius (GiST box prefilter, exact ST_DWithin); shapely then subtracts
 the 64-gon disks from each part one by one, skipping disks that no longer reach what is left, and
 one more statement turns the union of what is left into WGS84 GeoJSON. (The first version unioned
-every buffer per part in SQL with ST_Union: {UNION_NOTE}.) Proposals use the same parts: candidates on a
+every buffer per part in SQL with ST_Union: {union_note}.) Proposals use the same parts: candidates on a
 grid over the uncovered land plus one per small separate part, picked greedily (lazy greedy, gains
 computed in vectorised shapely).
 
-{coverage_table(gauges)}
+{coverage_table}
 
 Gaps grow with the gauges about linearly: the SQL side with the station-part pairs, the shapely side
 with the disks that still find something left to cut. Proposals grow with the uncovered area
 (candidates) and the pairs, and fall back as the gauges leave less to cover.
 
-Membership of `coastal-strip` (143,000 km², {STRIP_PARTS} parts: cut on a 0.5° grid, then ST_Subdivide to at most
+Membership of `coastal-strip` (143,000 km², {strip_parts} parts: cut on a 0.5° grid, then ST_Subdivide to at most
 255 vertices; GiST):
 the `/zones/coastal-strip/stations` count and pages (keyset by code, 100 a page), and a station's
 `zones` field (average over 200 random stations). "Whole polygon" counts against the unsubdivided
@@ -267,10 +263,21 @@ zone's parts)`, so a count runs from the parts into the station GiST index; as a
 it took 27.5 s at 1,000,000 stations (measured once), as an IN over 255-vertex parts without the
 grid cut 4.8 s. JIT compilation is off for the coverage statements (it added 0.5-0.75 s to each).
 
-{membership_table(members)}
+{membership_table}
 
 ![time against the number of stations](plots/coverage.png)
 """
+
+
+def report(
+    info: dict[str, str], gauges: list[dict[str, Any]], members: list[dict[str, Any]], repeat: int
+) -> str:
+    """Return the markdown section."""
+    return REPORT.format(
+        **info, load_start=gauges[0]["load"], load_end=members[-1]["load"], land_parts=LAND_PARTS,
+        radius=RADIUS_KM, repeat=repeat, union_note=UNION_NOTE, coverage_table=coverage_table(gauges),
+        strip_parts=STRIP_PARTS, membership_table=membership_table(members),
+    )  # fmt: skip
 
 
 LAND_PARTS = "?"
@@ -281,9 +288,38 @@ UNION_NOTE = (
 )
 
 
+def count_parts(engine: Any) -> None:
+    """Note how many parts the land and strip zones have (for the text)."""
+    global LAND_PARTS, STRIP_PARTS
+    parts = "SELECT count(*) FROM priority_zone_part WHERE zone_code = '{}'"
+    with Session(engine) as session:
+        LAND_PARTS = str(session.connection().exec_driver_sql(parts.format("bench-land")).scalar_one())
+        STRIP_PARTS = str(session.connection().exec_driver_sql(parts.format("coastal-strip")).scalar_one())
+
+
+def run(engine: Any, url: str, args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Time the coverage cases at each gauge count, then membership at each station count."""
+    gauges: list[dict[str, Any]] = []
+    members: list[dict[str, Any]] = []
+    for n in (generate.parse_size(s) for s in args.gauges.split(",")):
+        add_gauges(url, n)
+        with Session(engine) as session:
+            gauges.append(
+                {"gauges": n, "load": harness.load_average()} | coverage_cases(session, args.repeat)
+            )
+        harness.progress(f"  {gauges[-1]}")
+    for n in [station_count(url)] + [generate.parse_size(s) for s in args.stations.split(",")]:
+        generate.grow(url, n, revisions=False)
+        with Session(engine) as session:
+            members.append(
+                {"stations": n, "load": harness.load_average()} | membership_cases(session, args.repeat)
+            )
+        harness.progress(f"  {members[-1]}")
+    return gauges, members
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write its section of RESULTS.md."""
-    global LAND_PARTS, STRIP_PARTS
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -296,37 +332,15 @@ def main(argv: list[str] | None = None) -> int:
     url, info = args.database_url, harness.machine()
     setup(url)
     engine = make_engine(Settings(database_url=url, db_statement_timeout_ms=600_000))  # type: ignore[arg-type]
-    gauges: list[dict[str, Any]] = []
-    members: list[dict[str, Any]] = []
     try:
-        with Session(engine) as session:
-            parts = "SELECT count(*) FROM priority_zone_part WHERE zone_code = '{}'"
-            LAND_PARTS = str(session.connection().exec_driver_sql(parts.format("bench-land")).scalar_one())
-            STRIP_PARTS = str(
-                session.connection().exec_driver_sql(parts.format("coastal-strip")).scalar_one()
-            )
-        for n in (generate.parse_size(s) for s in args.gauges.split(",")):
-            add_gauges(url, n)
-            with Session(engine) as session:
-                gauges.append(
-                    {"gauges": n, "load": harness.load_average()} | coverage_cases(session, args.repeat)
-                )
-            harness.progress(f"  {gauges[-1]}")
-        for n in [station_count(url)] + [generate.parse_size(s) for s in args.stations.split(",")]:
-            generate.grow(url, n, revisions=False)
-            with Session(engine) as session:
-                members.append(
-                    {"stations": n, "load": harness.load_average()} | membership_cases(session, args.repeat)
-                )
-            harness.progress(f"  {members[-1]}")
+        count_parts(engine)
+        gauges, members = run(engine, url, args)
     finally:
         engine.dispose()
         if not args.keep:
             drop_database(url)
-    harness.save_json(
-        harness.BENCH / "results" / "coverage.json",
-        {"machine": info, "gauges": gauges, "membership": members},
-    )
+    results = {"machine": info, "gauges": gauges, "membership": members}
+    harness.save_json(harness.BENCH / "results" / "coverage.json", results)
     plot(gauges, members)
     harness.replace_section(AREA, report(info, gauges, members, args.repeat))
     return 0

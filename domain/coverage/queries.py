@@ -29,6 +29,7 @@ class StationScope:
     organization: str | None
 
     def params(self) -> dict[str, Any]:
+        """Return the bound parameters the station conditions of the coverage SQL use."""
         return {
             "station_type": self.station_type, "statuses": self.statuses,
             "see_all": self.see_all, "org": self.organization,
