@@ -155,6 +155,8 @@ def _declare_problems(document: dict[str, Any]) -> None:
                 declared = content.get("application/json", {}).get("schema", {}).get("$ref", "")
                 if status == "422" and declared.endswith("/HTTPValidationError"):
                     response["content"] = {PROBLEM: _problem_ref("ValidationProblem")}
+                elif PROBLEM in content and declared and not declared.endswith("/Problem"):
+                    content[PROBLEM] = content.pop("application/json")  # a Problem with more members
                 elif PROBLEM in content:
                     content[PROBLEM] = _problem_ref("Problem")
                     if declared.endswith("/Problem"):
