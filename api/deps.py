@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from sqlmodel import Session
 
 from domain.access.cache import KeyCache
 from domain.access.models import ANONYMOUS, Principal, Role
 from domain.access.rules import require_role
-from domain.access.service import authenticate
+from domain.access.service import authenticate, authenticate_cached
 from domain.errors import InvalidQuery, Unauthenticated
 from domain.settings import Settings
 
@@ -46,12 +47,17 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def optional_principal(request: Request, session: SessionDep, cache: KeyCacheDep) -> Principal:
-    """Return the caller, or ANONYMOUS when no key is presented (a bad key is still refused)."""
+async def optional_principal(request: Request, session: SessionDep, cache: KeyCacheDep) -> Principal:
+    """Return the caller, or ANONYMOUS when no key is presented (a bad key is still refused).
+
+    A cached key is answered on the event loop; only a cache miss goes to the database in a thread.
+    """
     key = _presented_key(request)
     if key is None:
         return ANONYMOUS
-    principal = authenticate(session, secret=key, cache=cache)
+    principal = authenticate_cached(cache, secret=key)
+    if principal is None:
+        principal = await run_in_threadpool(authenticate, session, secret=key, cache=cache)
     request.state.principal = principal
     return principal
 

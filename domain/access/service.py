@@ -127,6 +127,16 @@ def _lookup_key(session: Session, key_hash: str) -> CachedKey | None:
     return CachedKey(principal=principal, expires_at=row[3], revoked_at=row[4])
 
 
+def authenticate_cached(cache: KeyCache, *, secret: str) -> Principal | None:
+    """Return the principal from the key cache alone (None when not cached); raise Unauthenticated if dead."""
+    entry = cache.get(hash_key(secret))
+    if entry is None:
+        return None
+    if not key_is_live(entry.expires_at, entry.revoked_at, datetime.now(UTC)):
+        raise Unauthenticated("the API key is unknown, expired or revoked")
+    return entry.principal
+
+
 def authenticate(session: Session, *, secret: str, cache: KeyCache | None = None) -> Principal:
     """Return the principal a key stands for, or raise Unauthenticated (unknown, expired or revoked).
 
