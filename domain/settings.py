@@ -32,7 +32,6 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     cors_origins: list[str] = []
     dev_admin_key_file: str = ".data/dev-admin-key"
-    bootstrap_admin_key: SecretStr | None = None
     partner_timeout_s: float = 10
     key_cache_ttl_s: float = 5
 
