@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -70,21 +70,29 @@ class RowErrorPublic(BaseModel):
 class ImportReportPublic(BaseModel):
     """What an import did (or, for a dry run, would do)."""
 
-    dry_run: bool
-    created: int
-    updated: int
-    unchanged: int
-    errors: list[RowErrorPublic]
+    # present when the file was read (rows refused); absent when the request itself was malformed
+    dry_run: bool | None = None
+    created: int | None = None
+    updated: int | None = None
+    unchanged: int | None = None
+    errors: list[RowErrorPublic] | list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="bad rows (line, field, value, reason) or request errors (detail, pointer)",
+    )
 
 
 class ImportProblem(Problem):
     """A refused import: the problem, and the report with every bad row; nothing was written."""
 
-    dry_run: bool
-    created: int
-    updated: int
-    unchanged: int
-    errors: list[RowErrorPublic]
+    # present when the file was read (rows refused); absent when the request itself was malformed
+    dry_run: bool | None = None
+    created: int | None = None
+    updated: int | None = None
+    unchanged: int | None = None
+    errors: list[RowErrorPublic] | list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="bad rows (line, field, value, reason) or request errors (detail, pointer)",
+    )
 
 
 RESPONSES = problem_responses(400, 401, 403, 409, 413) | {
