@@ -5,7 +5,20 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Select, String, cast, delete, func, literal, or_, select, true
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    String,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
@@ -238,3 +251,17 @@ def upsert_wsi_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert identifier rows, ignoring ones already present (for bulk loads)."""
     if rows:
         session.execute(pg_insert(StationWigosId.__table__).values(rows).on_conflict_do_nothing())  # type: ignore[attr-defined]
+
+
+# The equipment tables belong to the equipment context (which depends on this one), so the count is
+# plain SQL on them rather than an import of their models.
+COUNT_INSTALLED_EQUIPMENT = text(
+    "SELECT count(*), count(*) FILTER (WHERE t.automatic) FROM equipment_item i "
+    "JOIN equipment_type t ON t.code = i.kind WHERE i.station_id = :station_id AND i.removed_date IS NULL"
+)
+
+
+def count_installed_equipment(session: Session, station_id: uuid.UUID) -> tuple[int, int]:
+    """Return (installed items, installed items of an automatic kind) at a station."""
+    row = session.execute(COUNT_INSTALLED_EQUIPMENT, {"station_id": station_id}).one()
+    return int(row[0]), int(row[1])

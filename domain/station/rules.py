@@ -90,3 +90,16 @@ def archipelago_province(lon: float, lat: float) -> str | None:
         if min_lon <= lon <= max_lon and min_lat <= lat <= max_lat:
             return code
     return None
+
+
+def implied_automation(installed: int, automatic: int) -> str | None:
+    """Return the automation level installed equipment implies (None without equipment).
+
+    The same rule as domain.equipment.rules.derive_automation, which applies it when equipment changes;
+    here it refuses a direct PATCH that would contradict the equipment.
+    """
+    if installed <= 0:
+        return None
+    if automatic >= installed:
+        return "automatic"
+    return "manual" if automatic == 0 else "semi_automatic"

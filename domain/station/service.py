@@ -17,7 +17,13 @@ from domain.db.spatial import from_geojson, to_geojson
 from domain.errors import AccessDenied, Conflict, NotFound, PreconditionFailed, RuleViolation
 from domain.station import queries
 from domain.station.models import Station, StationClose, StationCreate, StationRevision, StationUpdate
-from domain.station.rules import archipelago_province, changed_fields, check_location, search_text
+from domain.station.rules import (
+    archipelago_province,
+    changed_fields,
+    check_location,
+    implied_automation,
+    search_text,
+)
 
 log = logging.getLogger(__name__)
 OFFSHORE_PROVINCE_KM = 150.0  # an offshore station belongs to the nearest province within this distance
@@ -215,6 +221,19 @@ def _check_update(session: Session, principal: Principal, station: Station, chan
         _known_organization(session, changes["owner"], "owner")
     if changes.get("operator"):
         _known_organization(session, changes["operator"], "operator")
+    if changes.get("automation") and changes["automation"] != station.automation:
+        _check_automation_follows_equipment(session, station.id, changes["automation"])
+
+
+def _check_automation_follows_equipment(session: Session, station_id: uuid.UUID, wanted: str) -> None:
+    installed, automatic = queries.count_installed_equipment(session, station_id)
+    implied = implied_automation(installed, automatic)
+    if implied is not None and implied != wanted:
+        raise RuleViolation(
+            f"automation follows the station's equipment: {automatic} of {installed} installed items are "
+            f"automatic, so it is {implied}; change the equipment instead",
+            pointer="#/automation",
+        )
 
 
 def _apply_changes(session: Session, station: Station, changes: dict[str, Any]) -> None:
