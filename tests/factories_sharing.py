@@ -1,27 +1,13 @@
 """Test data for sharing: partner keys with agreements, and committed throwaway databases."""
 
-import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import psycopg
-from alembic import command
-from sqlalchemy import create_engine
 from sqlmodel import Session
 
-from api.cli import alembic_config
 from domain.access.models import SYSTEM, Role
-from domain.db.engine import libpq_url, sqlalchemy_url
-from domain.province.service import load_provinces
-from domain.settings import Settings
 from domain.sharing.models import ShareGrantWrite
 from domain.sharing.service import grant_partner_access
-from seed.provinces import province_features
 from tests.factories import make_key
-
-SERVER_URL = os.environ.get("HYDROMET_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:55432/postgres")
 
 
 def make_partner(db: Session, code: str = "PARTNER", grant: dict[str, Any] | None = None) -> dict[str, str]:
@@ -32,25 +18,3 @@ def make_partner(db: Session, code: str = "PARTNER", grant: dict[str, Any] | Non
             db, principal=SYSTEM, organization=code, data=ShareGrantWrite.model_validate(grant)
         )
     return headers
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(libpq_url(SERVER_URL), autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
-
-
-@contextmanager
-def committed_database(label: str) -> Iterator[str]:
-    """Yield the URL of a fresh migrated database (provinces loaded) for committed data; drop it after."""
-    name = f"hydromet_test_{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    _admin(f"CREATE DATABASE {name}")
-    url = sqlalchemy_url(SERVER_URL.rsplit("/", 1)[0] + "/" + name)
-    try:
-        command.upgrade(alembic_config(Settings(database_url=url)), "head")  # type: ignore[arg-type]
-        engine = create_engine(url)
-        with Session(engine) as session:
-            load_provinces(session, features=province_features())
-        engine.dispose()
-        yield url
-    finally:
-        _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

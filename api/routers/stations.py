@@ -108,6 +108,11 @@ def list_stations(
         limit=page.limit,
         geojson=fmt == "geojson",
     )
+    return page_response(request, result, fmt)
+
+
+def page_response(request: Request, result: reads.JsonPage, fmt: Format) -> Response:
+    """Return a page of stations in the asked format, with its next link."""
     nxt = next_url(request, result.next_cursor)
     if fmt == "csv":
         headers = {"Link": f'<{nxt}>; rel="next"'} if nxt else {}

@@ -3,7 +3,6 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from api.deps import PagingDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
@@ -14,11 +13,12 @@ from api.routers.stations import (
     Format,
     etag,
     next_url,
+    page_response,
     parse_if_match,
     wants,
 )
 from domain.coverage import service as coverage_service
-from domain.station.formats import csv_lines, geojson_page, json_page
+from domain.station.formats import geojson_page, json_page
 from domain.zone import service
 from domain.zone.models import Hazard, ZoneCategory, ZoneCreate, ZonePublic, ZoneUpdate
 
@@ -90,12 +90,4 @@ def zone_stations(
         session, principal=principal, zone_id=zone_id, filters=filters, cursor=page.cursor,
         limit=page.limit, geojson=fmt == "geojson",
     )  # fmt: skip
-    nxt = next_url(request, result.next_cursor)
-    if fmt == "csv":
-        headers = {"Link": f'<{nxt}>; rel="next"'} if nxt else {}
-        return StreamingResponse(
-            csv_lines(result.items), media_type="text/csv; charset=utf-8", headers=headers
-        )
-    if fmt == "geojson":
-        return Response(geojson_page(result.items, nxt), media_type=GEOJSON)
-    return Response(json_page(result.items, nxt), media_type="application/json")
+    return page_response(request, result, fmt)

@@ -25,8 +25,8 @@ from domain.db.spatial import from_geojson
 from domain.station.models import StationCreate
 from domain.station.service import register_station
 from domain.zone.models import PriorityZone
+from tests.databases import committed_database
 from tests.factories import station_body
-from tests.factories_sharing import committed_database
 
 pytestmark = pytest.mark.e2e
 PORT = 18080

@@ -27,8 +27,8 @@ from domain.sharing.models import ShareGrantWrite
 from domain.sharing.service import grant_partner_access
 from domain.station.models import Station, StationClose, StationCreate, StationRevision, StationUpdate
 from domain.station.service import close_station, register_station, update_station
+from tests.databases import committed_database
 from tests.factories import DA_NANG, HANOI, HCMC, station_body
-from tests.factories_sharing import committed_database
 
 GRANT = {"provinces": ["VN-HN", "VN-DN"], "station_types": ["synoptic", "rain_gauge"]}
 POINTS = [HANOI, DA_NANG, HCMC]

@@ -15,8 +15,8 @@ from domain.sharing.rules import decode_feed_cursor
 from domain.sharing.service import grant_partner_access
 from domain.station.models import StationCreate
 from domain.station.service import register_station
+from tests.databases import committed_database
 from tests.factories import station_body
-from tests.factories_sharing import committed_database
 
 PARTNER = Principal(organization="PARTNER", role=Role.partner)
 # a copy of a station's first revision under a new revision number, as a writer transaction would add
