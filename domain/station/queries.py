@@ -265,3 +265,11 @@ def count_installed_equipment(session: Session, station_id: uuid.UUID) -> tuple[
     """Return (installed items, installed items of an automatic kind) at a station."""
     row = session.execute(COUNT_INSTALLED_EQUIPMENT, {"station_id": station_id}).one()
     return int(row[0]), int(row[1])
+
+
+def select_carried_state(session: Session, station_id: uuid.UUID, keys: tuple[str, ...]) -> dict[str, Any]:
+    """Return these keys of the station's latest revision state (those it has)."""
+    R = StationRevision.__table__.c  # type: ignore[attr-defined]
+    stmt = select(R.state).where(R.station_id == station_id).order_by(R.revision.desc()).limit(1)
+    state = session.execute(stmt).scalar_one_or_none() or {}
+    return {k: state[k] for k in keys if k in state}

@@ -26,6 +26,7 @@ from domain.station.rules import (
 )
 
 log = logging.getLogger(__name__)
+CARRIED_STATE_KEYS = ("equipment",)
 OFFSHORE_PROVINCE_KM = 150.0  # an offshore station belongs to the nearest province within this distance
 
 
@@ -110,8 +111,10 @@ def _record(
     before: dict[str, Any] | None,
     reason: str | None,
 ) -> None:
-    state = snapshot(station)
-    changes = changed_fields(before or {}, state)
+    # what other areas keep in the state (the equipment list) is carried forward unchanged
+    carried = queries.select_carried_state(session, station.id, CARRIED_STATE_KEYS)
+    state = snapshot(station) | carried
+    changes = changed_fields((before or {}) | carried, state)
     for volatile in ("updated_at", "revision", "created_at"):
         changes.pop(volatile, None)
     rev = StationRevision(

@@ -58,3 +58,23 @@ def test_patch_of_automation_is_free_while_a_station_has_no_equipment(
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["automation"] == "semi_automatic"
+
+
+def test_a_later_station_change_keeps_the_equipment_in_the_past_state(
+    client: TestClient, db: Session
+) -> None:
+    headers = make_key(db, "AUTOC")
+    station = _station_with_automatic_item(client, headers)
+    renamed = client.patch(
+        f"/api/v1/stations/{station['id']}",
+        json={"name": "Trạm đổi tên"},
+        headers=headers | {"If-Match": station["etag"]},
+    )
+    assert renamed.status_code == 200, renamed.text
+    history = client.get(f"/api/v1/stations/{station['id']}/history", headers=headers).json()["items"]
+    assert history[-1]["changes"] == {"name": [history[-1]["changes"]["name"][0], "Trạm đổi tên"]}
+    state = client.get(
+        f"/api/v1/stations/{station['id']}", params={"as_of": renamed.json()["updated_at"]}, headers=headers
+    ).json()
+    assert state["name"] == "Trạm đổi tên"
+    assert [item["serial_number"] for item in state["equipment"]] == ["AUTO-1"]
