@@ -3,10 +3,10 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from domain.access import queries
 from domain.access.cache import CachedKey, KeyCache
 from domain.access.models import ApiKey, Organization, OrganizationCreate, Principal, Role
 from domain.access.rules import hash_key, key_is_live, new_key, require_role
@@ -38,7 +38,7 @@ def get_organization(session: Session, *, code: str) -> Organization:
 
 def list_organizations(session: Session) -> list[Organization]:
     """Return every organization, by code."""
-    return list(session.scalars(select(Organization).order_by(Organization.code)))  # type: ignore[arg-type]
+    return queries.select_organizations(session)
 
 
 def register_organization(
@@ -99,9 +99,7 @@ def revoke_key(
     cache: KeyCache | None = None,
 ) -> ApiKey:
     """Revoke a key by id or by its public prefix (and drop it from this process's key cache)."""
-    condition = col(ApiKey.id) == key_id if key_id else col(ApiKey.prefix) == prefix
-    stmt = select(ApiKey).where(condition)
-    key = session.scalars(stmt).first()  # type: ignore[call-overload]
+    key = queries.select_key(session, key_id=key_id, prefix=prefix)
     if key is None:
         raise ApiKeyNotFound("no such API key")
     key.revoked_at = key.revoked_at or datetime.now(UTC)
@@ -112,15 +110,8 @@ def revoke_key(
 
 
 def _lookup_key(session: Session, key_hash: str) -> CachedKey | None:
-    """Read what a key hash stands for (a Core select of five columns, no ORM entity)."""
-    stmt = select(
-        col(ApiKey.organization),
-        col(ApiKey.role),
-        col(ApiKey.id),
-        col(ApiKey.expires_at),
-        col(ApiKey.revoked_at),
-    ).where(col(ApiKey.key_hash) == key_hash)
-    row = session.execute(stmt).first()
+    """Read what a key hash stands for."""
+    row = queries.select_key_row(session, key_hash)
     if row is None:
         return None
     principal = Principal(organization=row[0], role=Role(row[1]), key_id=row[2])

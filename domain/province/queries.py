@@ -1,7 +1,9 @@
 """Province SQL: the simplified provinces layer, built as GeoJSON in the database."""
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlmodel import Session
+
+from domain.province.models import Province
 
 PROVINCES_GEOJSON = text(
     """
@@ -23,3 +25,8 @@ def select_provinces_geojson(session: Session, *, tolerance_deg: float, digits: 
     """Return every province, simplified by `tolerance_deg`, as one GeoJSON FeatureCollection text."""
     params = {"tolerance": tolerance_deg, "digits": digits}
     return str(session.execute(PROVINCES_GEOJSON, params).scalar_one())
+
+
+def select_province_codes(session: Session) -> set[str]:
+    """Return the codes of the provinces already loaded."""
+    return set(session.scalars(select(Province.code)))  # type: ignore[call-overload]

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from domain.db.spatial import from_geojson
@@ -12,7 +11,7 @@ from domain.province.models import Province
 
 def load_provinces(session: Session, *, features: list[dict[str, Any]]) -> int:
     """Insert provinces whose code is new (features carry code, name, MultiPolygon); return how many."""
-    existing = set(session.scalars(select(Province.code)))  # type: ignore[call-overload]
+    existing = queries.select_province_codes(session)
     added = 0
     for feature in features:
         props = feature["properties"]

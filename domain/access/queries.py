@@ -1,0 +1,34 @@
+"""Access SQL: organizations and API keys."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from domain.access.models import ApiKey, Organization
+
+
+def select_organizations(session: Session) -> list[Organization]:
+    """Return every organization, by code."""
+    return list(session.scalars(select(Organization).order_by(Organization.code)))  # type: ignore[arg-type]
+
+
+def select_key(session: Session, *, key_id: uuid.UUID | None, prefix: str | None) -> ApiKey | None:
+    """Return the key with this id, or else with this public prefix."""
+    condition = col(ApiKey.id) == key_id if key_id else col(ApiKey.prefix) == prefix
+    key: ApiKey | None = session.scalars(select(ApiKey).where(condition)).first()  # type: ignore[call-overload]
+    return key
+
+
+def select_key_row(session: Session, key_hash: str) -> tuple[Any, ...] | None:
+    """Return (organization, role, id, expires_at, revoked_at) of a key hash: five columns, no ORM entity."""
+    stmt = select(
+        col(ApiKey.organization),
+        col(ApiKey.role),
+        col(ApiKey.id),
+        col(ApiKey.expires_at),
+        col(ApiKey.revoked_at),
+    ).where(col(ApiKey.key_hash) == key_hash)
+    row = session.execute(stmt).first()
+    return tuple(row) if row is not None else None
