@@ -73,3 +73,11 @@ class ServiceUnavailable(DomainError):
 class TooManyRequests(DomainError):
     code = "too-many-requests"
     title = "Too many requests"
+
+
+def check_revision(what: str, current: int, expected: int) -> None:
+    """Raise PreconditionFailed unless `expected` (from If-Match) is the current revision."""
+    if current != expected:
+        raise PreconditionFailed(
+            f"{what} is at revision {current}, not {expected}: read it again", current_revision=current
+        )

@@ -26,7 +26,7 @@ from domain.coverage.models import (
 )
 from domain.coverage.queries import StationScope
 from domain.db.clock import utcnow
-from domain.errors import Conflict, InvalidQuery, NotFound, PreconditionFailed, RuleViolation
+from domain.errors import Conflict, InvalidQuery, NotFound, RuleViolation, check_revision
 from domain.station import reads
 from domain.station.enums import StationType
 from domain.station.filters import StationFilter
@@ -262,11 +262,7 @@ def update_coverage_norm(
     norm = queries.lock_norm(session, norm_id)
     if norm is None:
         raise CoverageNormNotFound(f"no coverage norm {norm_id}", norm_id=norm_id)
-    if norm.revision != if_match:
-        raise PreconditionFailed(
-            f"coverage norm {norm_id} is at revision {norm.revision}, not {if_match}: read it again",
-            current_revision=norm.revision,
-        )
+    check_revision(f"coverage norm {norm_id}", norm.revision, if_match)
     changes = data.model_dump(exclude_unset=True)
     rules.check_measure(changes.get("spacing_km"), changes.get("area_per_station_km2"), partial=True)
     for name in ("source", "spacing_km", "area_per_station_km2"):

@@ -28,7 +28,7 @@ from domain.equipment.rules import (
     encode_cursor,
     today,
 )
-from domain.errors import Conflict, InvalidQuery, NotFound, PreconditionFailed, RuleViolation
+from domain.errors import Conflict, InvalidQuery, NotFound, RuleViolation, check_revision
 from domain.station.models import Station
 from domain.station.service import StationNotFound, record_station_change
 
@@ -175,10 +175,7 @@ def _check_update(session: Session, item: EquipmentItem, changes: dict[str, Any]
         raise EquipmentRemoved(
             f"item {item.id} was removed on {item.removed_date}", equipment_id=str(item.id)
         )
-    if item.revision != if_match:
-        raise PreconditionFailed(
-            f"item is at revision {item.revision}, not {if_match}", current_revision=item.revision
-        )
+    check_revision("item", item.revision, if_match)
     for name in REQUIRED:
         if name in changes and changes[name] is None:
             raise RuleViolation(f"{name} cannot be null", pointer=f"#/{name}")

@@ -20,7 +20,7 @@ from domain.equipment.rules import (
     today,
 )
 from domain.equipment.service import check_kind, locate_equipment
-from domain.errors import Conflict, InvalidQuery, NotFound, PreconditionFailed, RuleViolation
+from domain.errors import Conflict, InvalidQuery, NotFound, RuleViolation, check_revision
 from domain.maintenance import queries
 from domain.maintenance.models import (
     DueFilter,
@@ -92,8 +92,7 @@ def update_norm(
     norm = queries.select_norm(session, norm_id, lock=True)
     if norm is None:
         raise NormNotFound(f"no maintenance norm {norm_id}", norm_id=norm_id)
-    if norm.revision != if_match:
-        raise PreconditionFailed(f"norm is at revision {norm.revision}, not {if_match}")
+    check_revision("norm", norm.revision, if_match)
     changes = data.model_dump(exclude_unset=True)
     for name in ("interval_days", "source"):
         if name in changes and changes[name] is None:

@@ -14,7 +14,7 @@ from domain.access.models import Principal, Role
 from domain.access.rules import can_see_restricted, require_role, require_writer_of
 from domain.access.service import OrganizationNotFound, get_organization
 from domain.db.spatial import from_geojson, to_geojson
-from domain.errors import AccessDenied, Conflict, NotFound, PreconditionFailed, RuleViolation
+from domain.errors import AccessDenied, Conflict, NotFound, RuleViolation, check_revision
 from domain.station import queries
 from domain.station.models import Station, StationClose, StationCreate, StationRevision, StationUpdate
 from domain.station.rules import (
@@ -187,10 +187,7 @@ def update_station(
     require_role(principal, Role.admin, Role.editor)
     station = _locked(session, principal, station_id)
     require_writer_of(principal, station.owner)
-    if station.revision != if_match:
-        raise PreconditionFailed(
-            f"station is at revision {station.revision}, not {if_match}", current_revision=station.revision
-        )
+    check_revision("station", station.revision, if_match)
     changes = data.model_dump(exclude_unset=True, mode="json", exclude={"reason"})
     _check_update(session, principal, station, changes)
     before = snapshot(station)

@@ -12,7 +12,7 @@ from domain.access.models import Principal, Role
 from domain.access.rules import require_role
 from domain.db.clock import utcnow
 from domain.db.spatial import WGS84
-from domain.errors import Conflict, InvalidQuery, NotFound, PreconditionFailed
+from domain.errors import Conflict, InvalidQuery, NotFound, check_revision
 from domain.zone import queries
 from domain.zone.models import PriorityZone, ZoneCategory, ZoneCreate, ZoneUpdate
 from domain.zone.rules import check_hazard, check_zone_geometry
@@ -70,11 +70,7 @@ def update_zone(
     zone = queries.lock_zone(session, zone_id)
     if zone is None:
         raise ZoneNotFound(f"no zone '{zone_id}'", zone_id=zone_id)
-    if zone.revision != if_match:
-        raise PreconditionFailed(
-            f"zone '{zone_id}' is at revision {zone.revision}, not {if_match}: read it again",
-            current_revision=zone.revision,
-        )
+    check_revision(f"zone '{zone_id}'", zone.revision, if_match)
     changes = data.properties.model_dump(exclude_unset=True) if data.properties else {}
     check_hazard(changes.get("category", zone.category), changes.get("hazard", zone.hazard))
     geom = check_zone_geometry(data.geometry) if data.geometry is not None else None
