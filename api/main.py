@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
+    app.state.read_engine = app.state.engine.execution_options(isolation_level="AUTOCOMMIT")
     app.state.metrics = Metrics()
     app.state.key_cache = KeyCache(settings.key_cache_ttl_s)
     errors.install(app)

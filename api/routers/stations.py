@@ -9,7 +9,7 @@ import orjson
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import PagingDep, SessionDep, StaffDep, strict_query
+from api.deps import PagingDep, ReadSessionDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
 from domain.errors import InvalidQuery, PreconditionFailed, PreconditionRequired, RuleViolation
 from domain.station import reads, service
@@ -93,7 +93,7 @@ LIST_RESPONSES = ERRORS | {200: {"content": {GEOJSON: {}, "text/csv": {}}}}
 @router.get("", summary="List stations", responses=LIST_RESPONSES)
 def list_stations(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: StaffDep,
     filters: FilterDep,
     page: PagingDep,
@@ -143,7 +143,7 @@ def register_station(
 
 @router.get("/{station_id}", response_model=StationPublic, responses=ERRORS)
 def get_station(
-    request: Request, session: SessionDep, principal: StaffDep, station_id: uuid.UUID,
+    request: Request, session: ReadSessionDep, principal: StaffDep, station_id: uuid.UUID,
     as_of: Annotated[datetime | None, Query(description="Return the state at this time")] = None,
     f: Format | None = None,
 ) -> Response:  # fmt: skip

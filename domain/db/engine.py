@@ -38,6 +38,8 @@ def make_engine(settings: Settings, *, read_only: bool = False) -> Engine:
             # JIT compiling costs more than these short queries run (55 ms on a bbox page: bench/RESULTS.md)
             "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c jit=off",
             "application_name": "hydromet",
+            # never server-side prepared: a generic plan ignores how selective a bbox or filter is
+            "prepare_threshold": None,
         },
     )
 
