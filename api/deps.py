@@ -60,7 +60,7 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-async def optional_principal(request: Request, session: ReadSessionDep, cache: KeyCacheDep) -> Principal:
+async def optional_principal(request: Request, session: ReadSessionDep) -> Principal:
     """Return the caller, or ANONYMOUS when no key is presented (a bad key is still refused).
 
     A cached key is answered on the event loop; only a cache miss goes to the database in a thread,
@@ -69,6 +69,7 @@ async def optional_principal(request: Request, session: ReadSessionDep, cache: K
     key = _presented_key(request)
     if key is None:
         return ANONYMOUS
+    cache: KeyCache = request.app.state.key_cache
     principal = authenticate_cached(cache, secret=key)
     if principal is None:
         principal = await run_in_threadpool(_authenticate_and_release, session, key, cache)
@@ -83,8 +84,13 @@ def _authenticate_and_release(session: Session, key: str, cache: KeyCache) -> Pr
         session.commit()
 
 
-async def current_principal(principal: Annotated[Principal, Depends(optional_principal)]) -> Principal:
+# The principal dependencies call each other directly rather than through Depends: each level of
+# FastAPI's dependency tree costs tens of microseconds on every request (bench/RESULTS.md).
+
+
+async def current_principal(request: Request, session: ReadSessionDep) -> Principal:
     """Return the caller, refusing anonymous requests with 401."""
+    principal = await optional_principal(request, session)
     if principal.role is None:
         raise Unauthenticated("an API key is required: Authorization: Bearer <key> or X-API-Key")
     return principal
@@ -94,8 +100,9 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipalDep = Annotated[Principal, Depends(optional_principal)]
 
 
-async def staff_principal(principal: PrincipalDep) -> Principal:
+async def staff_principal(request: Request, session: ReadSessionDep) -> Principal:
     """Return the caller if it is registry staff (admin, editor, viewer); partners use /share/v1."""
+    principal = await current_principal(request, session)
     require_role(principal, Role.admin, Role.editor, Role.viewer)
     return principal
 
@@ -110,11 +117,12 @@ class Paging:
 
 
 async def paging(
-    settings: SettingsDep,
+    request: Request,
     cursor: Annotated[str | None, Query(description="Opaque cursor from a previous page's next link")] = None,
     limit: Annotated[int | None, Query(description="Page size (maximum: see HYDROMET_MAX_PAGE_SIZE)")] = None,
 ) -> Paging:
     """Return the validated page request; a limit over the maximum is refused, not clipped."""
+    settings: Settings = request.app.state.settings
     size = settings.default_page_size if limit is None else limit
     if not 1 <= size <= settings.max_page_size:
         raise InvalidQuery(f"limit must be between 1 and {settings.max_page_size}", parameter="limit")
@@ -131,12 +139,26 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+def allowed_query_names(route: Any) -> frozenset[str]:
+    """Return the query parameters a route declares: its dependencies' and its openapi_extra's.
+
+    Worked out at a route's first request and kept on the route.
+    """
+    names: frozenset[str] | None = getattr(route, "hydromet_query_names", None)
+    if names is None:
+        extra = (getattr(route, "openapi_extra", None) or {}).get("parameters", [])
+        declared = {p["name"] for p in extra if p.get("in") == "query"}
+        names = frozenset(_query_names(route.dependant) | declared)
+        route.hydromet_query_names = names
+    return names
+
+
 async def strict_query(request: Request) -> None:
     """Refuse query parameters the route does not declare (a typo must not silently widen a result)."""
     route: Any = request.scope.get("route")
     if route is None or not hasattr(route, "dependant"):
         return
-    allowed = _query_names(route.dependant)
+    allowed = allowed_query_names(route)
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         raise InvalidQuery(

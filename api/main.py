@@ -54,11 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.key_cache = KeyCache(settings.key_cache_ttl_s)
     errors.install(app)
-    for router in (health.router, share.router, ogc.router, map.router):
-        app.include_router(router)
+    # the registry's routes first: a request is matched against the routes in order
     api_routers = (stations, organizations, equipment, maintenance, statistics, zones, coverage, imports)
     for module in api_routers:
         app.include_router(module.router, prefix=settings.api_prefix)
+    for router in (health.router, share.router, ogc.router, map.router):
+        app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]

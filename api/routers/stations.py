@@ -8,9 +8,11 @@ from typing import Annotated, Literal
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PagingDep, ReadSessionDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
+from api.query import QueryModel, with_parameters
 from domain.errors import InvalidQuery, PreconditionFailed, PreconditionRequired, RuleViolation
 from domain.station import reads, service
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
@@ -25,35 +27,44 @@ ETAG_RE = re.compile(r'^(?:W/)?"r(\d+)"$')
 Format = Literal["json", "geojson", "csv"]
 
 
-async def station_filter(
-    bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
-    near: Annotated[str | None, Query(description="lon,lat (with radius_km)")] = None,
-    radius_km: float | None = None,
-    zone: str | None = None,
-    zone_category: str | None = None,
-    network: Annotated[list[str], Query()] = [],  # noqa: B006
-    type: Annotated[list[str], Query(description="station type(s), comma-separated")] = [],  # noqa: B006
-    automation: Annotated[list[str], Query()] = [],  # noqa: B006
-    status: Annotated[list[str], Query()] = [],  # noqa: B006
-    data_policy: Annotated[list[str], Query()] = [],  # noqa: B006
-    owner: Annotated[list[str], Query()] = [],  # noqa: B006
-    province: Annotated[list[str], Query()] = [],  # noqa: B006
-    wigos_id: str | None = None,
-    q: Annotated[
-        str | None, Query(max_length=200, description="name or code, diacritics-insensitive")
-    ] = None,
-    updated_since: datetime | None = None,
-) -> StationFilter:
-    """Return the validated filters of a station list."""
-    near_point, radius = parse_near(near, radius_km) if near else (None, None)
+class StationQuery(BaseModel):
+    """The filters of a station list, as the query string gives them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    bbox: str | None = Field(None, description="minLon,minLat,maxLon,maxLat")
+    near: str | None = Field(None, description="lon,lat (with radius_km)")
+    radius_km: float | None = None
+    zone: str | None = None
+    zone_category: str | None = None
+    network: list[str] = []
+    type: list[str] = Field([], description="station type(s), comma-separated")
+    automation: list[str] = []
+    status: list[str] = []
+    data_policy: list[str] = []
+    owner: list[str] = []
+    province: list[str] = []
+    wigos_id: str | None = None
+    q: str | None = Field(None, max_length=200, description="name or code, diacritics-insensitive")
+    updated_since: datetime | None = None
+
+
+STATION_QUERY = QueryModel(StationQuery)
+FILTER_PARAMETERS = with_parameters(STATION_QUERY)
+
+
+async def station_filter(request: Request) -> StationFilter:
+    """Return the validated filters of a station list (routes using it declare FILTER_PARAMETERS)."""
+    q = await STATION_QUERY(request)
+    near_point, radius = parse_near(q.near, q.radius_km) if q.near else (None, None)
     return StationFilter(
-        bbox=parse_bbox(bbox) if bbox else None, near=near_point, radius_km=radius, zone=zone,
-        zone_category=zone_category, network=parse_enum_list(network, Network, "network"),
-        station_type=parse_enum_list(type, StationType, "type"),
-        automation=parse_enum_list(automation, Automation, "automation"),
-        status=parse_enum_list(status, StationStatus, "status"),
-        data_policy=parse_enum_list(data_policy, DataPolicy, "data_policy"), owner=split_list(owner),
-        province=split_list(province), wigos_id=wigos_id, q=q, updated_since=updated_since,
+        bbox=parse_bbox(q.bbox) if q.bbox else None, near=near_point, radius_km=radius, zone=q.zone,
+        zone_category=q.zone_category, network=parse_enum_list(q.network, Network, "network"),
+        station_type=parse_enum_list(q.type, StationType, "type"),
+        automation=parse_enum_list(q.automation, Automation, "automation"),
+        status=parse_enum_list(q.status, StationStatus, "status"),
+        data_policy=parse_enum_list(q.data_policy, DataPolicy, "data_policy"), owner=split_list(q.owner),
+        province=split_list(q.province), wigos_id=q.wigos_id, q=q.q, updated_since=q.updated_since,
     )  # fmt: skip
 
 
@@ -90,7 +101,7 @@ def parse_if_match(value: str | None) -> int:
 LIST_RESPONSES = ERRORS | {200: {"content": {GEOJSON: {}, "text/csv": {}}}}
 
 
-@router.get("", summary="List stations", responses=LIST_RESPONSES)
+@router.get("", summary="List stations", responses=LIST_RESPONSES, openapi_extra=FILTER_PARAMETERS)
 def list_stations(
     request: Request,
     session: ReadSessionDep,

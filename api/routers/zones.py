@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from api.deps import PagingDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
 from api.routers.stations import (
+    FILTER_PARAMETERS,
     GEOJSON,
     LIST_RESPONSES,
     FilterDep,
@@ -80,7 +81,12 @@ def delete_zone(session: SessionDep, principal: StaffDep, zone_id: str) -> Respo
     return Response(status_code=204)
 
 
-@router.get("/{zone_id}/stations", summary="Stations inside a zone", responses=LIST_RESPONSES)
+@router.get(
+    "/{zone_id}/stations",
+    summary="Stations inside a zone",
+    responses=LIST_RESPONSES,
+    openapi_extra=FILTER_PARAMETERS,
+)
 def zone_stations(
     request: Request, session: SessionDep, principal: StaffDep, zone_id: str, filters: FilterDep,
     page: PagingDep, f: Format | None = None,

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.deps import get_session
+from api.deps import get_read_session, get_session
 from api.main import create_app
 from domain.access.models import Role
 from domain.settings import Settings
@@ -209,6 +209,7 @@ def test_multipart_without_a_file_field_is_refused_naming_the_field(
 def small_client(settings: Settings, db: Session) -> Iterator[TestClient]:
     app = create_app(settings.model_copy(update={"max_body_bytes": 1024, "max_import_bytes": 8192}))
     app.dependency_overrides[get_session] = lambda: db
+    app.dependency_overrides[get_read_session] = lambda: db
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

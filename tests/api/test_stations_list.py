@@ -316,3 +316,16 @@ def test_a_mistyped_query_parameter_is_a_400_pointing_at_it(
 def test_the_declared_maximum_limit_is_accepted(client: TestClient, db: Session) -> None:
     _, viewer = keyed(db, Role.viewer)
     assert client.get(STATIONS, params={"limit": 1000}, headers=viewer).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stations", "/api/v1/zones/{zone_id}/stations"])
+def test_every_station_filter_is_documented_in_openapi(client: TestClient, path: str) -> None:
+    operation = client.get("/openapi.json").json()["paths"][path]["get"]
+    documented = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+    filters = {"bbox", "near", "radius_km", "zone", "zone_category", "network", "type", "automation"}
+    filters |= {"status", "data_policy", "owner", "province", "wigos_id", "q", "updated_since"}
+    filters |= {"cursor", "limit", "f"}
+    assert filters <= set(documented)
+    assert documented["network"]["schema"] == {"type": "array", "items": {"type": "string"}, "default": []}
+    assert {"type": "number"} in documented["radius_km"]["schema"]["anyOf"]
+    assert "diacritics" in documented["q"]["description"]

@@ -1,0 +1,68 @@
+"""Query strings validated by one Pydantic model in one call, documented in OpenAPI from the same model.
+
+FastAPI validates each declared query parameter on its own, and for a list parameter it inspects the
+annotation on every request: about 0.3 ms of the station list's 16 filters (bench/RESULTS.md). A
+`QueryModel` reads the query string once, validates it with the model (one pydantic-core call) and
+gives the route the OpenAPI parameters to declare, so /docs and strict_query still know every name.
+"""
+
+import types
+import typing
+from typing import Any, Generic, TypeVar, get_args, get_origin
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+
+def _is_list(annotation: Any) -> bool:
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_list(a) for a in get_args(annotation))
+    return get_origin(annotation) is list
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class QueryModel(Generic[M]):
+    """A dependency reading a model's fields from the query string, and their OpenAPI parameters."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self.lists = [name for name, f in model.model_fields.items() if _is_list(f.annotation)]
+        self.scalars = [name for name in model.model_fields if name not in self.lists]
+        self.parameters = openapi_parameters(model)
+
+    async def __call__(self, request: Request) -> M:
+        query = request.query_params
+        data: dict[str, Any] = {name: query[name] for name in self.scalars if name in query}
+        for name in self.lists:
+            values = query.getlist(name)
+            if values:
+                data[name] = values
+        try:
+            return self.model.model_validate(data)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [dict(err, loc=("query", *err["loc"])) for err in exc.errors(include_url=False)]
+            ) from None
+
+
+def openapi_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Return the OpenAPI query parameter objects of a model's fields (schema and description)."""
+    schema = model.model_json_schema(mode="validation")
+    out = []
+    for name, prop in schema["properties"].items():
+        prop = dict(prop)
+        description = prop.pop("description", None)
+        prop.pop("title", None)
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": prop}
+        if description:
+            parameter["description"] = description
+        out.append(parameter)
+    return out
+
+
+def with_parameters(*queries: QueryModel[Any]) -> dict[str, Any]:
+    """Return a route's openapi_extra declaring the query models' parameters."""
+    return {"parameters": [p for q in queries for p in q.parameters]}
