@@ -4,11 +4,13 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from api.query import QueryModel, reads_query
 from domain.access.cache import KeyCache
 from domain.access.models import ANONYMOUS, Principal, Role
 from domain.access.rules import require_role
@@ -116,17 +118,23 @@ class Paging:
     limit: int
 
 
-async def paging(
-    request: Request,
-    cursor: Annotated[str | None, Query(description="Opaque cursor from a previous page's next link")] = None,
-    limit: Annotated[int | None, Query(description="Page size (maximum: see HYDROMET_MAX_PAGE_SIZE)")] = None,
-) -> Paging:
+class PageQuery(BaseModel):
+    cursor: str | None = Field(None, description="Opaque cursor from a previous page's next link")
+    limit: int | None = Field(None, description="Page size (maximum: see HYDROMET_MAX_PAGE_SIZE)")
+
+
+PAGE_QUERY = QueryModel(PageQuery)
+
+
+@reads_query(PAGE_QUERY)
+async def paging(request: Request) -> Paging:
     """Return the validated page request; a limit over the maximum is refused, not clipped."""
     settings: Settings = request.app.state.settings
-    size = settings.default_page_size if limit is None else limit
+    page = PAGE_QUERY.read(request)
+    size = settings.default_page_size if page.limit is None else page.limit
     if not 1 <= size <= settings.max_page_size:
         raise InvalidQuery(f"limit must be between 1 and {settings.max_page_size}", parameter="limit")
-    return Paging(cursor=cursor, limit=size)
+    return Paging(cursor=page.cursor, limit=size)
 
 
 PagingDep = Annotated[Paging, Depends(paging)]

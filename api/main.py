@@ -10,6 +10,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api import errors
 from api.middleware import BodyLimit, Metrics, Observe
+from api.query import document_query_models
 from api.routers import (
     coverage,
     equipment,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=settings.api_prefix)
     for router in (health.router, share.router, ogc.router, map.router):
         app.include_router(router)
+    document_query_models(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PagingDep, ReadSessionDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
-from api.query import QueryModel, with_parameters
+from api.query import QueryModel, reads_query
 from domain.errors import InvalidQuery, PreconditionFailed, PreconditionRequired, RuleViolation
 from domain.station import reads, service
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
@@ -50,12 +50,12 @@ class StationQuery(BaseModel):
 
 
 STATION_QUERY = QueryModel(StationQuery)
-FILTER_PARAMETERS = with_parameters(STATION_QUERY)
 
 
+@reads_query(STATION_QUERY)
 async def station_filter(request: Request) -> StationFilter:
-    """Return the validated filters of a station list (routes using it declare FILTER_PARAMETERS)."""
-    q = await STATION_QUERY(request)
+    """Return the validated filters of a station list."""
+    q = STATION_QUERY.read(request)
     near_point, radius = parse_near(q.near, q.radius_km) if q.near else (None, None)
     return StationFilter(
         bbox=parse_bbox(q.bbox) if q.bbox else None, near=near_point, radius_km=radius, zone=q.zone,
@@ -77,6 +77,22 @@ def wants(request: Request, f: Format | None) -> Format:
         return f
     accept = request.headers.get("accept", "")
     return "geojson" if GEOJSON in accept else "csv" if "text/csv" in accept else "json"
+
+
+class FormatQuery(BaseModel):
+    f: Format | None = Field(None, description="Output format (else chosen by the Accept header)")
+
+
+FORMAT_QUERY = QueryModel(FormatQuery)
+
+
+@reads_query(FORMAT_QUERY)
+async def output_format(request: Request) -> Format:
+    """Return the output format asked for with f= or the Accept header."""
+    return wants(request, FORMAT_QUERY.read(request).f)
+
+
+FormatDep = Annotated[Format, Depends(output_format)]
 
 
 def next_url(request: Request, cursor: str | None) -> str | None:
@@ -101,16 +117,15 @@ def parse_if_match(value: str | None) -> int:
 LIST_RESPONSES = ERRORS | {200: {"content": {GEOJSON: {}, "text/csv": {}}}}
 
 
-@router.get("", summary="List stations", responses=LIST_RESPONSES, openapi_extra=FILTER_PARAMETERS)
+@router.get("", summary="List stations", responses=LIST_RESPONSES)
 def list_stations(
     request: Request,
     session: ReadSessionDep,
     principal: StaffDep,
     filters: FilterDep,
     page: PagingDep,
-    f: Format | None = None,
+    fmt: FormatDep,
 ) -> Response:
-    fmt = wants(request, f)
     result = reads.list_stations(
         session,
         principal=principal,
@@ -154,14 +169,13 @@ def register_station(
 
 @router.get("/{station_id}", response_model=StationPublic, responses=ERRORS)
 def get_station(
-    request: Request, session: ReadSessionDep, principal: StaffDep, station_id: uuid.UUID,
+    session: ReadSessionDep, principal: StaffDep, station_id: uuid.UUID, fmt: FormatDep,
     as_of: Annotated[datetime | None, Query(description="Return the state at this time")] = None,
-    f: Format | None = None,
 ) -> Response:  # fmt: skip
     if as_of is not None:
         state = reads.station_as_of(session, principal=principal, station_id=station_id, at=as_of)
         return Response(orjson.dumps(state), media_type="application/json")
-    geo = wants(request, f) == "geojson"
+    geo = fmt == "geojson"
     text, revision = reads.get_station_json(session, principal=principal, station_id=station_id, geojson=geo)
     return Response(text, media_type=GEOJSON if geo else "application/json", headers={"ETag": etag(revision)})
 

@@ -18,12 +18,12 @@ def as_geography(column: Any) -> ColumnElement[Any]:
     return cast(column, Geography(srid=WGS84))
 
 
-def envelope(bbox: tuple[float, float, float, float]) -> ColumnElement[Any]:
+def envelope(bbox: tuple[Any, Any, Any, Any]) -> ColumnElement[Any]:
     """Return an SQL envelope for a minLon,minLat,maxLon,maxLat box."""
     return func.ST_MakeEnvelope(*bbox, WGS84)
 
 
-def point(lon: float, lat: float) -> ColumnElement[Any]:
+def point(lon: Any, lat: Any) -> ColumnElement[Any]:
     """Return an SQL WGS84 point."""
     return func.ST_SetSRID(func.ST_MakePoint(lon, lat), WGS84)
 
@@ -44,10 +44,12 @@ def degree_box(lon: float, lat: float, metres: float) -> tuple[float, float, flo
     return lon - dx, max(lat - dy, -90.0), lon + dx, min(lat + dy, 90.0)
 
 
-def within_distance(column: Any, lon: float, lat: float, metres: float) -> ColumnElement[bool]:
-    """Return `column` within `metres` of (lon, lat) on the spheroid, with a box the GiST index can use."""
+def within_distance(column: Any, lon: Any, lat: Any, metres: Any, box: Any = None) -> ColumnElement[bool]:
+    """Return `column` within `metres` of (lon, lat) on the spheroid (values or SQL expressions).
+
+    With `box` (a lon/lat box holding the circle: degree_box) the GiST index answers first.
+    """
     exact: ColumnElement[bool] = func.ST_DWithin(as_geography(column), as_geography(point(lon, lat)), metres)
-    box = degree_box(lon, lat, metres)
     return exact if box is None else and_(column.op("&&")(envelope(box)), exact)
 
 

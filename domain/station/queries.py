@@ -2,12 +2,17 @@
 
 import uuid
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
+    Integer,
     Select,
+    String,
+    any_,
+    bindparam,
     delete,
     func,
     literal_column,
@@ -16,13 +21,14 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from domain.access.models import Principal, Role
-from domain.db.spatial import as_geography, envelope, point, within_distance
+from domain.db.spatial import as_geography, degree_box, envelope, point, within_distance
 from domain.province.models import Province
 from domain.station.filters import StationFilter
 from domain.station.models import Station, StationRevision, StationWigosId
@@ -68,17 +74,7 @@ def station_feature() -> ColumnElement[Any]:
     return literal_column(body, type_=JSONB)
 
 
-def visibility(principal: Principal) -> ColumnElement[bool]:
-    """Return the condition of the stations a principal may see (restricted ones only to their own)."""
-    if principal.role is Role.admin:
-        return true()
-    open_: ColumnElement[bool] = S.data_policy != "restricted"
-    if principal.role in (Role.editor, Role.viewer) and principal.organization:
-        return or_(open_, S.owner == principal.organization, S.operator == principal.organization)
-    return open_
-
-
-def _zone_condition(code: str | None, category: str | None) -> ColumnElement[bool]:
+def _zone_condition(code: bool, category: bool) -> ColumnElement[bool]:
     # An uncorrelated IN lets the planner go from the zone's parts into the station GiST index (a
     # whole-zone count at 1M stations: 27 s as a per-station EXISTS, ~3 s so), or probe row by row
     # for a page; see bench/RESULTS.md, Zones and coverage.
@@ -88,59 +84,157 @@ def _zone_condition(code: str | None, category: str | None) -> ColumnElement[boo
         select(inner.c.id).select_from(zone_parts).join(inner, func.ST_Intersects(ZP.geom, inner.c.location))
     )
     if code:
-        parts = parts.where(ZP.zone_code == code)
+        parts = parts.where(ZP.zone_code == bindparam("zone", type_=String))
     if category:
-        parts = parts.where(Z.category == category)
+        parts = parts.where(Z.category == bindparam("zone_category", type_=String))
     members: ColumnElement[bool] = S.id.in_(parts)
     return members
 
 
-def filter_conditions(f: StationFilter) -> list[ColumnElement[bool]]:
-    """Return the SQL conditions of a validated filter."""
-    c: list[ColumnElement[bool]] = []
+# Station lists are built from named parameters: one statement per combination of filters, built
+# once and reused with each request's values (building it and its cache key anew cost ~0.25 ms a
+# request: bench/RESULTS.md). `filter_values` gives the values; their names select the conditions.
+IN_LISTS = ("network", "automation", "status", "data_policy", "owner", "province")
+BBOX = ("bbox_w", "bbox_s", "bbox_e", "bbox_n")
+NEAR_BOX = ("near_w", "near_s", "near_e", "near_n")
+
+
+def _like_pattern(text: str) -> str:
+    """Return a LIKE pattern (escape character /) matching `text` anywhere."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def filter_values(f: StationFilter) -> dict[str, Any]:
+    """Return the named parameter values of a validated filter (the names choose the conditions)."""
+    v: dict[str, Any] = {}
     if f.bbox:
-        c.append(func.ST_Intersects(S.location, envelope(f.bbox)))
+        v.update(zip(BBOX, f.bbox, strict=True))
     if f.near and f.radius_km:
-        c.append(within_distance(S.location, *f.near, f.radius_km * 1000))
-    if f.zone or f.zone_category:
-        c.append(_zone_condition(f.zone, f.zone_category))
-    for column, values in (
-        (S.network, f.network), (S.automation, f.automation), (S.status, f.status),
-        (S.data_policy, f.data_policy), (S.owner, f.owner), (S.province, f.province),
-    ):  # fmt: skip
-        if values:
-            c.append(column.in_(values))
+        lon, lat = f.near
+        v.update(near_lon=lon, near_lat=lat, near_m=f.radius_km * 1000)
+        box = degree_box(lon, lat, f.radius_km * 1000)
+        if box is not None:
+            v.update(zip(NEAR_BOX, box, strict=True))
+    if f.zone:
+        v["zone"] = f.zone
+    if f.zone_category:
+        v["zone_category"] = f.zone_category
+    for name in IN_LISTS:
+        if values := getattr(f, name):
+            v[name] = list(values)
     if f.station_type:
-        c.append(S.station_types.overlap(f.station_type))
+        v["station_type"] = list(f.station_type)
     if f.wigos_id:
-        c.append(S.wigos_ids.contains([f.wigos_id]))
+        v["wigos_id"] = [f.wigos_id]
     if f.q:
-        c.append(S.search_text.contains(fold(f.q), autoescape=True))
+        v["q"] = _like_pattern(fold(f.q))
     if f.updated_since:
-        c.append(S.updated_at >= f.updated_since)
-    return c
+        v["updated_since"] = f.updated_since
+    return v
 
 
-def select_station_page(
-    f: StationFilter, principal: Principal, *, after: str | None, limit: int, geojson: bool
-) -> Select[Any]:
-    """Return the query of one keyset page (limit + 1 rows, to know if another follows)."""
+def _number(name: str) -> Any:
+    return bindparam(name, type_=Float)
+
+
+@lru_cache(maxsize=512)
+def filter_conditions(names: frozenset[str]) -> tuple[ColumnElement[bool], ...]:
+    """Return the SQL conditions for the filter values with these names (see filter_values)."""
+    c: list[ColumnElement[bool]] = []
+    if "bbox_w" in names:
+        c.append(func.ST_Intersects(S.location, envelope(tuple(_number(n) for n in BBOX))))  # type: ignore[arg-type]
+    if "near_lon" in names:
+        box = tuple(_number(n) for n in NEAR_BOX) if "near_w" in names else None
+        c.append(
+            within_distance(S.location, _number("near_lon"), _number("near_lat"), _number("near_m"), box)
+        )
+    if "zone" in names or "zone_category" in names:
+        c.append(_zone_condition("zone" in names, "zone_category" in names))
+    for name in IN_LISTS:
+        if name in names:  # = ANY(array), not an expanding IN: the statement compiles once to plain SQL
+            c.append(S[name] == any_(bindparam(name, type_=ARRAY(String))))
+    if "station_type" in names:
+        c.append(S.station_types.overlap(bindparam("station_type", type_=S.station_types.type)))
+    if "wigos_id" in names:
+        c.append(S.wigos_ids.contains(bindparam("wigos_id", type_=S.wigos_ids.type)))
+    if "q" in names:
+        c.append(S.search_text.like(bindparam("q", type_=String), escape="/"))
+    if "updated_since" in names:
+        c.append(S.updated_at >= bindparam("updated_since", type_=S.updated_at.type))
+    return tuple(c)
+
+
+def _visibility(principal: Principal) -> tuple[str, dict[str, Any]]:
+    """Return which visibility condition applies to a principal, and its parameter."""
+    if principal.role is Role.admin:
+        return "all", {}
+    if principal.role in (Role.editor, Role.viewer) and principal.organization:
+        return "open_or_own", {"org": principal.organization}
+    return "open", {}
+
+
+@lru_cache(maxsize=8)
+def _visibility_condition(kind: str) -> ColumnElement[bool]:
+    if kind == "all":
+        return true()
+    open_: ColumnElement[bool] = S.data_policy != "restricted"
+    if kind == "open_or_own":
+        org = bindparam("org", type_=String)
+        return or_(open_, S.owner == org, S.operator == org)
+    return open_
+
+
+@lru_cache(maxsize=512)
+def _page_statement(names: frozenset[str], kind: str, geojson: bool, keyed: bool) -> Select[Any]:
     body = station_feature() if geojson else station_json()
-    stmt = select(S.national_code, func.cast(body, type_=S.search_text.type))
-    stmt = stmt.where(visibility(principal), *filter_conditions(f))
-    if after is not None:
-        stmt = stmt.where(S.national_code > after)
-    return stmt.order_by(S.national_code).limit(limit + 1)
+    stmt = select(S.national_code, func.cast(body, type_=S.search_text.type).label("body"))
+    stmt = stmt.where(_visibility_condition(kind), *filter_conditions(names))
+    if keyed:
+        stmt = stmt.where(S.national_code > bindparam("after", type_=String))
+    return stmt.order_by(S.national_code).limit(bindparam("limit", type_=Integer))
+
+
+@lru_cache(maxsize=512)
+def _page_sql(names: frozenset[str], kind: str, geojson: bool, keyed: bool) -> tuple[str, dict[str, Any]]:
+    """Return the page's SQL text and the values of its constant parameters (SRIDs, 'restricted')."""
+    compiled = _page_statement(names, kind, geojson, keyed).compile(dialect=PGDialect_psycopg())  # type: ignore[no-untyped-call]
+    return compiled.string, {k: v for k, v in compiled.params.items() if v is not None}
+
+
+def station_page_sql(
+    f: StationFilter, principal: Principal, *, after: str | None, limit: int, geojson: bool
+) -> tuple[str, dict[str, Any]]:
+    """Return the SQL of one keyset page (limit + 1 rows, to know if another follows) and its values.
+
+    The SQL text is compiled once per combination of filters: a page is the hottest read, and
+    SQLAlchemy's per-execution statement work was ~0.3 ms of it (bench/RESULTS.md).
+    """
+    values = filter_values(f)
+    kind, who = _visibility(principal)
+    sql, constants = _page_sql(frozenset(values), kind, geojson, after is not None)
+    keyset = {"after": after} if after is not None else {}
+    return sql, constants | values | who | keyset | {"limit": limit + 1}
+
+
+def select_station_page_rows(
+    session: Session, f: StationFilter, principal: Principal, *, after: str | None, limit: int, geojson: bool
+) -> list[tuple[str, str]]:
+    """Return (national_code, JSON text) rows of one keyset page, limit + 1 of them at most."""
+    sql, values = station_page_sql(f, principal, after=after, limit=limit, geojson=geojson)
+    rows = session.connection().exec_driver_sql(sql, values).all()
+    return [(r[0], r[1]) for r in rows]
 
 
 def count_stations(session: Session, f: StationFilter, principal: Principal) -> int:
     """Return how many stations match (for numberMatched)."""
+    values = filter_values(f)
+    kind, who = _visibility(principal)
     stmt = (
         select(func.count())
         .select_from(Station.__table__)  # type: ignore[attr-defined]
-        .where(visibility(principal), *filter_conditions(f))
+        .where(_visibility_condition(kind), *filter_conditions(frozenset(values)))
     )
-    return int(session.execute(stmt).scalar_one())
+    return int(session.execute(stmt, values | who).scalar_one())
 
 
 def select_station_json(
@@ -149,7 +243,8 @@ def select_station_json(
     """Return one station as JSON text with its revision, or None when missing or not visible."""
     body = station_feature() if geojson else station_json()
     stmt = select(func.cast(body, type_=S.search_text.type), S.revision)
-    row = session.execute(stmt.where(S.id == station_id, visibility(principal))).first()
+    kind, who = _visibility(principal)
+    row = session.execute(stmt.where(S.id == station_id, _visibility_condition(kind)), who).first()
     return (str(row[0]), int(row[1])) if row else None
 
 

@@ -45,8 +45,9 @@ def list_stations(
 ) -> JsonPage:
     """Return one keyset page of visible stations matching the filters."""
     after = decode_cursor(cursor) if cursor else None
-    stmt = queries.select_station_page(filters, principal, after=after, limit=limit, geojson=geojson)
-    rows = session.execute(stmt).all()
+    rows = queries.select_station_page_rows(
+        session, filters, principal, after=after, limit=limit, geojson=geojson
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     return JsonPage(

@@ -329,3 +329,11 @@ def test_every_station_filter_is_documented_in_openapi(client: TestClient, path:
     assert documented["network"]["schema"] == {"type": "array", "items": {"type": "string"}, "default": []}
     assert {"type": "number"} in documented["radius_km"]["schema"]["anyOf"]
     assert "diacritics" in documented["q"]["description"]
+
+
+def test_paged_routes_document_cursor_and_limit(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    history = {p["name"] for p in paths["/api/v1/stations/{station_id}/history"]["get"]["parameters"]}
+    assert {"cursor", "limit", "station_id"} <= history
+    one = {p["name"] for p in paths["/api/v1/stations/{station_id}"]["get"]["parameters"]}
+    assert {"f", "as_of", "station_id"} <= one and "cursor" not in one
