@@ -129,6 +129,11 @@ PAGE_QUERY = QueryModel(PageQuery)
 @reads_query(PAGE_QUERY)
 async def paging(request: Request) -> Paging:
     """Return the validated page request; a limit over the maximum is refused, not clipped."""
+    return read_paging(request)
+
+
+def read_paging(request: Request) -> Paging:
+    """Return the validated page request of a request (see paging)."""
     settings: Settings = request.app.state.settings
     page = PAGE_QUERY.read(request)
     size = settings.default_page_size if page.limit is None else page.limit

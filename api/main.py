@@ -6,10 +6,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 
 from api import errors
-from api.middleware import BodyLimit, Metrics, Observe
+from api.middleware import BodyLimit, Gzip, Metrics, Observe
 from api.query import document_query_models
 from api.routers import (
     coverage,
@@ -67,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
     # only when the client asks (Accept-Encoding: gzip); station GeoJSON shrinks about 11x
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(Gzip, minimum_size=2048)
     app.add_middleware(Observe, metrics=app.state.metrics)
     imports_path = f"{settings.api_prefix}/imports/"
     app.add_middleware(

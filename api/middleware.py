@@ -6,6 +6,7 @@ import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("hydromet.access")
@@ -21,6 +22,7 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
 ]
+VARY = (b"vary", b"Accept-Encoding")  # a response may differ with it (Gzip), so caches key on it
 DOCS_PATHS = ("/docs", "/redoc")  # Swagger UI needs its own script and style sources
 
 
@@ -120,6 +122,8 @@ class Observe:
                     for h in SECURITY_HEADERS
                     if h[0] not in present and not (docs and h[0] == b"content-security-policy")
                 ]
+                if b"vary" not in present:
+                    headers.append(VARY)
                 message["headers"] = headers
             await send(message)
 
@@ -133,3 +137,18 @@ class Observe:
         self.metrics.requests.labels(scope["method"], route, str(status)).inc()
         self.metrics.latency.labels(scope["method"], route).observe(seconds)
         log.info("%s %s %s %.1fms", scope["method"], scope["path"], status, seconds * 1000)
+
+
+class Gzip(GZipMiddleware):
+    """Starlette's gzip compression, entered only for clients that accept gzip.
+
+    Other requests skip it (one middleware layer less on every response; `Vary: Accept-Encoding` is
+    added by Observe).
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not any(
+            name == b"accept-encoding" and b"gzip" in value for name, value in scope["headers"]
+        ):
+            return await self.app(scope, receive, send)
+        await super().__call__(scope, receive, send)

@@ -9,8 +9,7 @@ from api.errors import problem_responses
 from api.routers.stations import (
     GEOJSON,
     LIST_RESPONSES,
-    FilterDep,
-    FormatDep,
+    ListDep,
     etag,
     next_url,
     page_response,
@@ -82,11 +81,10 @@ def delete_zone(session: SessionDep, principal: StaffDep, zone_id: str) -> Respo
 
 @router.get("/{zone_id}/stations", summary="Stations inside a zone", responses=LIST_RESPONSES)
 def zone_stations(
-    request: Request, session: SessionDep, principal: StaffDep, zone_id: str, filters: FilterDep,
-    page: PagingDep, fmt: FormatDep,
+    request: Request, session: SessionDep, principal: StaffDep, zone_id: str, query: ListDep,
 ) -> Response:  # fmt: skip
     result = coverage_service.list_zone_stations(
-        session, principal=principal, zone_id=zone_id, filters=filters, cursor=page.cursor,
-        limit=page.limit, geojson=fmt == "geojson",
+        session, principal=principal, zone_id=zone_id, filters=query.filters, cursor=query.page.cursor,
+        limit=query.page.limit, geojson=query.fmt == "geojson",
     )  # fmt: skip
-    return page_response(request, result, fmt)
+    return page_response(request, result, query.fmt)

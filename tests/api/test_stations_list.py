@@ -337,3 +337,14 @@ def test_paged_routes_document_cursor_and_limit(client: TestClient) -> None:
     assert {"cursor", "limit", "station_id"} <= history
     one = {p["name"] for p in paths["/api/v1/stations/{station_id}"]["get"]["parameters"]}
     assert {"f", "as_of", "station_id"} <= one and "cursor" not in one
+
+
+def test_a_page_is_gzipped_only_for_clients_that_accept_it(client: TestClient, net: Network) -> None:
+    params = {"owner": net.org, "f": "geojson"}
+    plain = client.get(STATIONS, params=params, headers=net.headers | {"Accept-Encoding": "identity"})
+    zipped = client.get(STATIONS, params=params, headers=net.headers | {"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(plain.content)
+    assert zipped.json() == plain.json()
+    assert plain.headers["vary"] == zipped.headers["vary"] == "Accept-Encoding"
