@@ -44,13 +44,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         app.state.engine.dispose()
+        app.state.read_engine.dispose()
 
     app = FastAPI(
         title="Hydromet station registry", version="1.0.0", description=DESCRIPTION, lifespan=lifespan
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings)
-    app.state.read_engine = app.state.engine.execution_options(isolation_level="AUTOCOMMIT")
+    half = max(1, settings.db_pool_size // 2)  # a worker's connections, shared by writes and reads
+    app.state.engine = make_engine(settings, pool_size=half)
+    app.state.read_engine = make_engine(settings, pool_size=half, autocommit=True)
     app.state.metrics = Metrics()
     app.state.key_cache = KeyCache(settings.key_cache_ttl_s)
     errors.install(app)

@@ -13,7 +13,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HYDROMET_", env_file=".env", extra="ignore")
 
     database_url: PostgresDsn = PostgresDsn("postgresql+psycopg://postgres@127.0.0.1:55432/hydromet")
-    database_read_url: PostgresDsn | None = None
     db_pool_size: int = 20
     db_statement_timeout_ms: int = 30_000
     db_connect_timeout_s: int = 5

@@ -5,6 +5,8 @@ import binascii
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
+from functools import cache
 
 from domain.errors import InvalidQuery
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
@@ -69,6 +71,11 @@ def parse_near(text: str, radius_km: float | None) -> tuple[tuple[float, float],
     return (lon, lat), radius_km
 
 
+@cache
+def _values_of(allowed: type[Enum]) -> frozenset[str]:
+    return frozenset(str(e.value) for e in allowed)
+
+
 def parse_enum_list(
     values: list[str],
     allowed: type[Network | StationType | Automation | StationStatus | DataPolicy],
@@ -76,7 +83,7 @@ def parse_enum_list(
 ) -> list[str]:
     """Return the comma-separated values checked against an enum, or raise InvalidQuery naming them."""
     out: list[str] = []
-    ok = {e.value for e in allowed}
+    ok = _values_of(allowed)
     for raw in values:
         for value in (v.strip() for v in raw.split(",")):
             if value not in ok:
