@@ -27,13 +27,13 @@ from a spatial join; one `create` revision per station), with the seeded priorit
 every station's `zones` is computed as the API does. The API runs under uvicorn with 2 workers (as
 deployed), an admin key on every request (so each request also authenticates). The SQL floor runs
 the statements the API sends, captured from the domain code with their parameters, on raw
-connections of the API's own engine (same session options, `jit=off`), unprepared like the API's
-(psycopg drops prepared statements at each request's ROLLBACK). Requests vary: a random keyset
-cursor for the page, a random 0.5° box centred on a land station for bbox, a random station's
-position with radius 25 km for near, random ids for by id (300 of each, cycled). 1-client runs
-(latency) alternate API and SQL in 5 slices so both see the same load, with Python clients on both
-sides (http.client, psycopg); {c}-client runs (throughput) use `wrk` for the API and threads for
-the SQL, in 2 alternating slices. Server, PostgreSQL and load generator share the 2 cores, and
+connections of the API's own engine (same session options, `jit=off`), in autocommit and never
+prepared, as the API's reads are (`prepare_threshold=None`: a generic plan would ignore how selective
+a bbox is). Requests vary: a random keyset cursor for the page, a random 0.5° box centred on a land
+station for bbox, a random station's position with radius 25 km for near, random ids for by id (300
+of each, cycled). 1-client runs (latency, {lat:g} s a side) alternate API and SQL in 5 slices so both
+see the same load, with Python clients on both sides (http.client, psycopg); {c}-client runs
+(throughput) use `wrk` for the API and threads for the SQL, in 2 alternating slices. Server, PostgreSQL and load generator share the 2 cores, and
 other sessions were running on them too (load averages below), so absolute numbers are noisy;
 compare API and SQL within a row. Ratio = API p50 / SQL p50 at 1 client."""
 
@@ -54,18 +54,43 @@ What the first runs found, and what was changed (measured in-process, CPU per ca
 - The floor first ran prepared statements, and PostgreSQL switched them to generic plans that the
   API never gets (its ROLLBACK drops psycopg's prepared statements); the floor now runs unprepared.
 
-What remains: the page query is short (a few ms), so the fixed cost of an API request weighs on its
-ratio. One station by id takes ~4 ms through the API against ~0.35 ms of SQL, while `/metrics` (no
-database) answers in 0.7 ms and `/health` (pre-ping and SELECT 1) in 0.9 ms (wrk, 1 client, load
-average ~4): ~3 ms per request go to the key lookup (an ORM query, ~0.4 ms CPU; ~0.2 ms as a Core select), the pool's pre-ping,
-BEGIN and ROLLBACK round trips, four threadpool hops, parameter validation. A Core-select key lookup
-and an async session dependency cut ~0.4 ms CPU per request in a trial, not applied (outside the
-station code). Each station's `zones` (a correlated spatial lookup in the zone parts) costs ~45 µs
-(under load), ~4.5 ms of a 100-feature page; storing the codes on the station, refreshed when zones or locations
-change, would remove it. bbox and near pages at 1M read every matching row (~7,500 in a 0.5° box) to
-sort by national code; with 2 parallel workers on 2 busy cores that is 70-250 ms. Fewer heap visits
-would need a covering GiST index (`INCLUDE (national_code)`) with a two-step query (the 101 keys
-first, then their rows), or a table clustered by location."""
+Second round (2026-11-27, the page was 1.82x at 1M): the API's own cost per request was cut from
+~2.9 ms to ~1.6 ms over a ~3.4 ms query (page at 10k, 1 client, back-to-back runs on a quiet machine;
+in-process numbers are medians of 1,500-4,000 calls):
+
+- Reads (station lists and one station) run on an autocommit engine of their own: no BEGIN and
+  ROLLBACK round trips, no threadpool hop to open and close the session (opening is lazy, closing
+  does no I/O), and no isolation switch at each checkout (session open+close 0.15 -> 0.07 ms). Page
+  through uvicorn, 1 worker, wrk: 5.9 -> 5.4 ms.
+- FastAPI validated each of the 16 filters on its own and inspected every list annotation per
+  request (~0.3 ms: measured by stubbing the filters out). The filters, paging and format are now
+  read by one Pydantic model each (`api/query.py`), in one dependency for station lists, and still
+  documented in OpenAPI and checked by the unknown-parameter guard.
+- The station JSON is SQL text (a literal column) rather than an ~80-node expression: building a
+  page statement and its cache key 144 -> 72 µs.
+- A page's statement is built and compiled once per combination of filters (named parameters,
+  `= ANY(array)` instead of expanding IN lists) and run as plain SQL (`exec_driver_sql`): the domain
+  read went from 3.70 to 3.44 ms against 3.21-3.27 ms for the bare statement.
+- Principal and paging dependencies call each other instead of nesting Depends; gzip is entered only
+  when the client accepts it; the registry's routes are matched first.
+- Tried and dropped: SQLAlchemy's asyncio engine for the page (slower in-process: 4.7-5.1 vs 4.4-4.5 ms
+  for the whole request); psycopg's AsyncConnection instead of a threadpool hop (3.817 vs 3.803 ms:
+  no gain); `gc.freeze()` at start-up (no gain).
+
+What remains: ~1.6 ms of fixed cost per request: HTTP parsing and writing in uvicorn, the
+middleware (problem details, body limit, metrics and security headers), FastAPI's dependency
+solving, one threadpool hop (~0.1 ms: measured by serving the page on the event loop, blocking,
+which is not an option), SQLAlchemy's session and execution, and the client's own parsing. Over a
+~3.5 ms page that fixed cost leaves the ratio at about 1.5x: 1.43-1.47x at 10k in quick runs on a
+quiet machine, 1.50-1.56x in the full runs (one station by id: ~2.3 ms against ~0.4 ms of SQL). The
+machine's noise moves the ratio by several hundredths from run to run: three page-only runs at 1M
+right after the full run below, with the floor itself 10-30% slower than in it, gave 1.67-1.88x. Each station's `zones` (a
+correlated spatial lookup in the zone parts) costs ~45 µs (under load), part of every page in both
+columns; storing the codes on the station, refreshed when zones or locations change, would make
+pages faster but not the ratio better. bbox and near pages at 1M read every matching row (~7,500
+in a 0.5° box) to sort by national code; with 2 parallel workers on 2 busy cores that is 30-250 ms.
+Fewer heap visits would need a covering GiST index (`INCLUDE (national_code)`) with a two-step query
+(the 101 keys first, then their rows), or a table clustered by location."""
 
 
 def _fmt(value: float) -> str:
@@ -113,7 +138,7 @@ def section(saved: dict[str, Any]) -> str:
         f"Date: {m['date']}. Machine: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM, {m['os']}, "
         f"Python {m['python']}. {any_size['dataset']['postgres'].split(' on ')[0]}.",
         "",
-        METHOD.format(c=c),
+        METHOD.format(c=c, lat=saved.get("seconds", {}).get("latency", 5)),
         "",
         verdict(saved),
         "",

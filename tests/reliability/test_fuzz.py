@@ -86,6 +86,7 @@ def target() -> Iterator[FuzzTarget]:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
         yield FuzzTarget(schema=schema, keys=keys, known={k: v for k, v in known.items() if v})
         app.state.engine.dispose()
+        app.state.read_engine.dispose()
     finally:
         drop_database(url)
 
