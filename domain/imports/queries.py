@@ -285,12 +285,17 @@ _UPDATED = _minus(
     [f"'{k}', jsonb_build_array(st.before -> '{k}', st.state -> '{k}')" for k in _CHANGED_KEYS],
     [f"CASE WHEN st.before -> '{k}' = st.state -> '{k}' THEN '{k}' END" for k in _CHANGED_KEYS],
 )
+# What other areas keep in the state (the equipment list) is carried forward from the station's
+# latest revision, as domain.station.service does (CARRIED_STATE_KEYS).
+_CARRIED = """coalesce((SELECT jsonb_build_object('equipment', r.state -> 'equipment')
+  FROM station_revision r WHERE r.station_id = s.id AND r.state -> 'equipment' IS NOT NULL
+  ORDER BY r.revision DESC LIMIT 1), '{}'::jsonb)"""
 INSERT_REVISIONS = text(f"""
 INSERT INTO station_revision (station_id, revision, op, actor, organization, at, reason, changes, state)
 SELECT st.id, st.revision, 'import', :actor, :organization, :at,
        format('%s, %s %s', CAST(:reason AS text), CAST(:unit AS text), st.line),
-       CASE WHEN st.before IS NULL THEN {_CREATED} ELSE {_UPDATED} END, st.state
-FROM (SELECT s.*, p.line, p.before, {_state("s")} AS state
+       CASE WHEN st.before IS NULL THEN {_CREATED} ELSE {_UPDATED} END, st.state || st.carried
+FROM (SELECT s.*, p.line, p.before, {_state("s")} AS state, {_CARRIED} AS carried
       FROM import_plan p JOIN station s ON s.id = p.id OFFSET 0) st
 """)
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from domain.access.models import Role
 from tests.factories import make_key, make_org
+from tests.factories_equipment import item_body, load_kinds
 from tests.factories_imports import (
     FIXTURES,
     IMPORTS,
@@ -239,3 +240,27 @@ def test_partners_follow_imported_stations_in_the_change_feed(
     first = events[0]["station"]  # the state the import's revision keeps, as the partner view shows it
     shared = client.get(f"/share/v1/stations/{first['id']}", headers=partner).json()
     assert first == shared
+
+
+def test_an_imported_change_keeps_the_equipment_in_the_past_state(
+    client: TestClient, db: Session, admin: dict[str, str]
+) -> None:
+    load_kinds(db)
+    report(post_csv(client, admin, to_csv(isd_rows())))
+    sa_pa = station(client, admin, "ISD-488020")
+    installed = client.post(
+        f"{STATIONS}/{sa_pa['id']}/equipment", json=item_body(serial_number="SAPA-1"), headers=admin
+    )
+    assert installed.status_code == 201, installed.text
+    automation = station(client, admin, "ISD-488020")["automation"]  # as the equipment made it
+    change = {"name": "Trạm Sa Pa mới", "automation": automation}
+    rows = [r | change if r["national_code"] == "ISD-488020" else r for r in isd_rows()]
+    assert report(post_csv(client, admin, to_csv(rows)))["updated"] == 1
+    renamed = station(client, admin, "ISD-488020")
+    past = client.get(
+        f"{STATIONS}/{sa_pa['id']}", params={"as_of": renamed["updated_at"]}, headers=admin
+    ).json()
+    assert past["name"] == "Trạm Sa Pa mới"
+    assert [item["serial_number"] for item in past["equipment"]] == ["SAPA-1"]
+    history = client.get(f"{STATIONS}/{sa_pa['id']}/history", headers=admin).json()["items"]
+    assert history[-1]["op"] == "import" and "equipment" not in history[-1]["changes"]
