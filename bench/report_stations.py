@@ -25,7 +25,8 @@ The table is grown with `bench/generate.py` (COPY; 85% of the points on land wit
 15% at sea with marine types; 35% national network; ~5% restricted; ~35% with a WIGOS id; province
 from a spatial join; one `create` revision per station), with the seeded priority zones loaded, so
 every station's `zones` is computed as the API does. The API runs under uvicorn with 2 workers (as
-deployed), an admin key on every request (so each request also authenticates). The SQL floor runs
+deployed, but with the access log off: `hydromet serve` logs a line per request), an admin key on
+every request (so each request also authenticates). The SQL floor runs
 the statements the API sends, captured from the domain code with their parameters, on raw
 connections of the API's own engine (same session options, `jit=off`), in autocommit and never
 prepared, as the API's reads are (`prepare_threshold=None`: a generic plan would ignore how selective
