@@ -1,6 +1,6 @@
 """Station read benchmarks (issue 2): through the API and as the same SQL through psycopg (the floor).
 
-    .venv/bin/python -m bench.bench_stations [--sizes 10k,100k,1M] [--seconds 8] [--concurrency 8]
+    .venv/bin/python -m bench.bench_stations [--sizes 10k,100k,1M] [--latency-seconds 15] [--seconds 8] [--concurrency 8]
 
 For each size the table is grown with bench.generate, the API is started with uvicorn (2 workers, as
 in production) and four cases are measured: a page of 100 stations as GeoJSON from a random keyset
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default="10k,100k,1M", help="comma-separated station counts")
     parser.add_argument("--seconds", type=float, default=8, help="duration of each throughput run")
-    parser.add_argument("--latency-seconds", type=float, default=5, help="duration of each 1-client run")
+    parser.add_argument("--latency-seconds", type=float, default=15, help="duration of each 1-client run (a side)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--port", type=int, default=18050)
     parser.add_argument(
