@@ -208,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default="10k,100k,1M", help="comma-separated station counts")
     parser.add_argument("--seconds", type=float, default=8, help="duration of each throughput run")
-    parser.add_argument("--latency-seconds", type=float, default=15, help="duration of each 1-client run (a side)")
+    parser.add_argument(
+        "--latency-seconds", type=float, default=15, help="duration of each 1-client run (a side)"
+    )
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--port", type=int, default=18050)
     parser.add_argument(
