@@ -81,18 +81,8 @@ class ImportReportPublic(BaseModel):
     )
 
 
-class ImportProblem(Problem):
+class ImportProblem(Problem, ImportReportPublic):
     """A refused import: the problem, and the report with every bad row; nothing was written."""
-
-    # present when the file was read (rows refused); absent when the request itself was malformed
-    dry_run: bool | None = None
-    created: int | None = None
-    updated: int | None = None
-    unchanged: int | None = None
-    errors: list[RowErrorPublic] | list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="bad rows (line, field, value, reason) or request errors (detail, pointer)",
-    )
 
 
 RESPONSES = problem_responses(400, 401, 403, 409, 413) | {
