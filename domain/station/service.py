@@ -113,8 +113,22 @@ def _record(
 ) -> None:
     # what other areas keep in the state (the equipment list) is carried forward unchanged
     carried = queries.select_carried_state(session, station.id, CARRIED_STATE_KEYS)
-    state = snapshot(station) | carried
-    changes = changed_fields((before or {}) | carried, state)
+    _write_revision(
+        session, station, principal, op, reason, (before or {}) | carried, snapshot(station) | carried
+    )
+
+
+def _write_revision(
+    session: Session,
+    station: Station,
+    principal: Principal,
+    op: str,
+    reason: str | None,
+    before: dict[str, Any],
+    state: dict[str, Any],
+) -> None:
+    """Insert the station's new revision: its state, and what changed from `before`."""
+    changes = changed_fields(before, state)
     for volatile in ("updated_at", "revision", "created_at"):
         changes.pop(volatile, None)
     rev = StationRevision(
@@ -296,14 +310,5 @@ def record_station_change(
         setattr(station, key, value)
     station.revision += 1
     station.updated_at = datetime.now(UTC)
-    state = snapshot(station) | extra_state
-    changes = changed_fields(before, state)
-    for volatile in ("updated_at", "revision", "created_at"):
-        changes.pop(volatile, None)
-    rev = StationRevision(
-        station_id=station.id, revision=station.revision, op=op, actor=principal.actor,
-        organization=principal.organization, at=station.updated_at, reason=reason,
-        changes=changes, state=state,
-    )  # fmt: skip
-    queries.insert_revision(session, rev)
+    _write_revision(session, station, principal, op, reason, before, snapshot(station) | extra_state)
     return station
