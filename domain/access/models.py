@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import ConfigDict
-from sqlalchemy import Column, DateTime, String, func
+from sqlalchemy import Column, DateTime, String
 from sqlmodel import Field, SQLModel
 
-from domain.db.clock import utcnow
+from domain.db.clock import stamp_field
 
 
 class OrganizationKind(StrEnum):
@@ -38,10 +38,7 @@ class Organization(OrganizationBase, table=True):
     __tablename__ = "organization"
     code: str = Field(primary_key=True, max_length=32)
     kind: OrganizationKind = Field(sa_column=Column(String(32), nullable=False))
-    created_at: datetime = Field(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    created_at: datetime = stamp_field()
 
 
 class OrganizationCreate(OrganizationBase):
@@ -62,10 +59,7 @@ class ApiKey(SQLModel, table=True):
     key_hash: str = Field(max_length=64, unique=True)
     prefix: str = Field(max_length=16)
     label: str | None = Field(default=None, max_length=200)
-    created_at: datetime = Field(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    created_at: datetime = stamp_field()
     expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 

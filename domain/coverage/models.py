@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as ApiField
-from sqlalchemy import CheckConstraint, Column, DateTime, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, Column, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db.clock import utcnow
+from domain.db.clock import stamp_field
 from domain.station.enums import StationType
 from domain.zone.models import ZoneCategory
 
@@ -38,14 +38,8 @@ class CoverageNorm(SQLModel, table=True):
     source: str = Field(sa_column=Column(Text, nullable=False))
     note: str | None = Field(default=None, sa_column=Column(Text))
     revision: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
-    created_at: datetime = Field(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-    updated_at: datetime = Field(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    created_at: datetime = stamp_field()
+    updated_at: datetime = stamp_field()
 
 
 class CoverageNormCreate(BaseModel):

@@ -4,11 +4,11 @@ import uuid
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, String, Text, text
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
-from domain.db.clock import utcnow
+from domain.db.clock import stamp_field
 from domain.equipment.rules import EquipmentStatus
 
 
@@ -54,14 +54,8 @@ class EquipmentItem(SQLModel, table=True):
     status: str = DbField(sa_column=Column(String(16), nullable=False))
     notes: str | None = DbField(default=None, sa_column=Column(Text))
     revision: int = DbField(default=1)
-    created_at: datetime = DbField(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-    updated_at: datetime = DbField(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    created_at: datetime = stamp_field()
+    updated_at: datetime = stamp_field()
 
 
 def _not_removed(value: EquipmentStatus | None) -> EquipmentStatus | None:

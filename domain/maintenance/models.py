@@ -9,19 +9,17 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
-    func,
 )
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
-from domain.db.clock import utcnow
+from domain.db.clock import stamp_field
 from domain.maintenance.rules import MaintenanceAction
 from domain.station.enums import Automation, StationType
 
@@ -56,10 +54,7 @@ class MaintenanceNorm(SQLModel, table=True):
     notes: str | None = DbField(default=None, sa_column=Column(Text))
     revision: int = DbField(default=1)
     updated_by: str = DbField(max_length=200)
-    updated_at: datetime = DbField(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    updated_at: datetime = stamp_field()
 
 
 class MaintenanceRecord(SQLModel, table=True):
@@ -78,10 +73,7 @@ class MaintenanceRecord(SQLModel, table=True):
     notes: str | None = DbField(default=None, sa_column=Column(Text))
     recorded_by: str = DbField(max_length=200)
     organization: str | None = DbField(default=None, max_length=32)
-    created_at: datetime = DbField(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    created_at: datetime = stamp_field()
 
 
 class NormCreate(BaseModel):

@@ -3,12 +3,12 @@
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, String, Text, func
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
-from domain.db.clock import utcnow
+from domain.db.clock import stamp_field
 from domain.station.enums import DataPolicy, Network, StationType
 
 
@@ -28,14 +28,8 @@ class ShareGrant(SQLModel, table=True):
     provinces: list[str] | None = DbField(default=None, sa_column=Column(ARRAY(String(16))))
     data_policies: list[str] = DbField(sa_column=Column(ARRAY(String(16)), nullable=False))
     note: str | None = DbField(default=None, sa_column=Column(Text))
-    created_at: datetime = DbField(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-    updated_at: datetime = DbField(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    created_at: datetime = stamp_field()
+    updated_at: datetime = stamp_field()
 
 
 class ShareUsage(SQLModel, table=True):

@@ -11,20 +11,18 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
-from domain.db.clock import utcnow
+from domain.db.clock import stamp_field
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
 from domain.station.rules import check_wigos_ids
 
@@ -188,14 +186,8 @@ class Station(SQLModel, table=True):
     closed_date: date | None = DbField(default=None, sa_column=Column(Date))
     close_reason: str | None = DbField(default=None, sa_column=Column(Text))
     successor_id: uuid.UUID | None = DbField(default=None, foreign_key="station.id")
-    created_at: datetime = DbField(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-    updated_at: datetime = DbField(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    created_at: datetime = stamp_field()
+    updated_at: datetime = stamp_field()
     revision: int = DbField(default=1)
 
 
@@ -228,10 +220,7 @@ class StationRevision(SQLModel, table=True):
     op: str = DbField(sa_column=Column(String(32), nullable=False))
     actor: str = DbField(max_length=200)
     organization: str | None = DbField(default=None, max_length=32)
-    at: datetime = DbField(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    at: datetime = stamp_field()
     reason: str | None = DbField(default=None, sa_column=Column(Text))
     changes: dict[str, Any] = DbField(sa_column=Column(JSONB, nullable=False, server_default="{}"))
     state: dict[str, Any] = DbField(sa_column=Column(JSONB, nullable=False))

@@ -7,10 +7,10 @@ from typing import Any, Literal
 from geoalchemy2 import Geometry
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as ApiField
-from sqlalchemy import Column, DateTime, Float, ForeignKey, Integer, String, func
+from sqlalchemy import Column, Float, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
-from domain.db.clock import utcnow
+from domain.db.clock import stamp_field
 from domain.zone.rules import ZONE_CODE_PATTERN
 
 
@@ -43,14 +43,8 @@ class PriorityZone(SQLModel, table=True):
     geom: Any = Field(sa_type=Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
     area_km2: float = Field(default=0.0)
     land_area_km2: float = Field(default=0.0, sa_column=Column(Float, nullable=False, server_default="0"))
-    created_at: datetime = Field(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-    updated_at: datetime = Field(
-        default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    created_at: datetime = stamp_field()
+    updated_at: datetime = stamp_field()
     revision: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
 
 
