@@ -28,6 +28,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from domain.access.models import Principal, Role
+from domain.db.fetch import fetch_rows
 from domain.db.spatial import as_geography, degree_box, envelope, point, within_distance
 from domain.province.models import Province
 from domain.station.filters import StationFilter
@@ -221,8 +222,7 @@ def select_station_page_rows(
 ) -> list[tuple[str, str]]:
     """Return (national_code, JSON text) rows of one keyset page, limit + 1 of them at most."""
     sql, values = station_page_sql(f, principal, after=after, limit=limit, geojson=geojson)
-    rows = session.connection().exec_driver_sql(sql, values).all()
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1]) for r in fetch_rows(session, sql, values)]
 
 
 def count_stations(session: Session, f: StationFilter, principal: Principal) -> int:
