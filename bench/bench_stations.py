@@ -70,8 +70,7 @@ ListItem = tuple[str, StationFilter, str | None]  # query string, the filter the
 
 def _list_case(name: str, session: Session, principal: Principal, items: list[ListItem]) -> Case:
     """Build a list case: each item is (query string, the filter the router would parse, cursor)."""
-    engine = session.get_bind()
-    with harness.capturing(engine) as seen:  # type: ignore[arg-type]
+    with harness.capturing(session) as seen:
         for _, filters, cursor in items:
             reads.list_stations(
                 session, principal=principal, filters=filters, cursor=cursor, limit=100, geojson=True
@@ -99,7 +98,7 @@ def build_cases(session: Session, principal: Principal, sample: list[Sample]) ->
         bbox.append((f"&bbox={text}", StationFilter(bbox=parse_bbox(text)), None))
     cases = [_list_case("page", session, principal, page), _list_case("bbox", session, principal, bbox)]
     cases.append(_list_case("near", session, principal, near))
-    with harness.capturing(session.get_bind()) as seen:  # type: ignore[arg-type]
+    with harness.capturing(session) as seen:
         for station_id, *_ in sample:
             reads.get_station_json(session, principal=principal, station_id=station_id)
     cases.append(Case("by_id", [f"/api/v1/stations/{s[0]}" for s in sample], list(seen), "application/json"))

@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import numpy as np
 import psycopg
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -128,18 +129,23 @@ Statement = tuple[str, dict[str, Any]]
 
 
 @contextmanager
-def capturing(engine: Engine) -> Iterator[list[Statement]]:
-    """Record the SQL text and parameters each statement sent through the engine (the API's exact SQL)."""
+def capturing(session: Session) -> Iterator[list[Statement]]:
+    """Record the SQL text and parameters of each statement the session's connection runs (the API's
+    exact SQL), at the driver: SQLAlchemy's executions and the station pages' driver-level reads."""
     seen: list[Statement] = []
+    driver: Any = session.connection().connection.driver_connection
+    base = driver.cursor_factory
 
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
-        seen.append((statement, dict(parameters or {})))
+    class Recording(base):  # type: ignore[misc, valid-type]
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            seen.append((str(query), dict(params or {})))
+            return super().execute(query, params, **options)
 
-    event.listen(engine, "before_cursor_execute", record)
+    driver.cursor_factory = Recording
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        driver.cursor_factory = base
 
 
 @dataclass
