@@ -13,8 +13,11 @@ def fetch_rows(session: Session, sql: str, values: Mapping[str, Any]) -> list[tu
     For the hottest read (a page of stations): SQLAlchemy's execution and result objects cost
     ~0.2-0.35 ms of a ~4 ms page (bench/RESULTS.md). A driver error is raised as SQLAlchemy raises
     it (a lost connection is invalidated and becomes OperationalError), so the problem handlers and
-    recovery after a database outage are the same as for every other query.
+    recovery after a database outage are the same as for every other query. Pending changes are
+    flushed first, as `session.execute` does.
     """
+    if session.autoflush:
+        session.flush()
     connection = session.connection()
     driver: Any = connection.connection.driver_connection
     dialect = connection.dialect

@@ -195,11 +195,16 @@ def _page_statement(names: frozenset[str], kind: str, geojson: bool, keyed: bool
     return stmt.order_by(S.national_code).limit(bindparam("limit", type_=Integer))
 
 
+def _compiled(stmt: Select[Any]) -> tuple[str, dict[str, Any]]:
+    """Return a statement's SQL text for psycopg and the values of its constant parameters."""
+    compiled = stmt.compile(dialect=PGDialect_psycopg())  # type: ignore[no-untyped-call]
+    return compiled.string, {k: v for k, v in compiled.params.items() if v is not None}
+
+
 @lru_cache(maxsize=512)
 def _page_sql(names: frozenset[str], kind: str, geojson: bool, keyed: bool) -> tuple[str, dict[str, Any]]:
     """Return the page's SQL text and the values of its constant parameters (SRIDs, 'restricted')."""
-    compiled = _page_statement(names, kind, geojson, keyed).compile(dialect=PGDialect_psycopg())  # type: ignore[no-untyped-call]
-    return compiled.string, {k: v for k, v in compiled.params.items() if v is not None}
+    return _compiled(_page_statement(names, kind, geojson, keyed))
 
 
 def station_page_sql(
@@ -240,12 +245,21 @@ def count_stations(session: Session, f: StationFilter, principal: Principal) -> 
 def select_station_json(
     session: Session, station_id: uuid.UUID, principal: Principal, *, geojson: bool = False
 ) -> tuple[str, int] | None:
-    """Return one station as JSON text with its revision, or None when missing or not visible."""
+    """Return one station as JSON text with its revision, or None when missing or not visible.
+
+    Compiled once per visibility and format, run on the driver's cursor as station pages are.
+    """
+    kind, who = _visibility(principal)
+    sql, constants = _one_station_sql(kind, geojson)
+    rows = fetch_rows(session, sql, constants | who | {"id": station_id})
+    return (str(rows[0][0]), int(rows[0][1])) if rows else None
+
+
+@lru_cache(maxsize=16)
+def _one_station_sql(kind: str, geojson: bool) -> tuple[str, dict[str, Any]]:
     body = station_feature() if geojson else station_json()
     stmt = select(func.cast(body, type_=S.search_text.type), S.revision)
-    kind, who = _visibility(principal)
-    row = session.execute(stmt.where(S.id == station_id, _visibility_condition(kind)), who).first()
-    return (str(row[0]), int(row[1])) if row else None
+    return _compiled(stmt.where(S.id == bindparam("id", type_=S.id.type), _visibility_condition(kind)))
 
 
 def lock_station(session: Session, station_id: uuid.UUID) -> Station | None:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session
 
+from domain.access.models import Organization, OrganizationKind
 from domain.db.engine import libpq_url
 from domain.db.fetch import fetch_rows
 from domain.settings import Settings
@@ -53,3 +54,10 @@ def test_a_lost_connection_is_invalidated_and_the_next_read_reconnects(
     with Session(read_engine) as session:
         assert fetch_rows(session, "SELECT pg_backend_pid() <> %(old)s", {"old": pid}) == [(True,)]
         assert session.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_pending_changes_are_flushed_before_the_read_as_execute_does(db: Session) -> None:
+    organization = Organization(code="FLUSHED", name="Flushed first", kind=OrganizationKind.province)
+    db.add(organization)
+    rows = fetch_rows(db, "SELECT name FROM organization WHERE code = %(code)s", {"code": "FLUSHED"})
+    assert rows == [("Flushed first",)]
