@@ -19,7 +19,7 @@ from domain.maintenance.models import (
     RecordPublic,
 )
 from domain.maintenance.rules import MaintenanceAction, due_csv_lines
-from domain.station.formats import json_page
+from domain.station.formats import json_page, utf8
 
 router = APIRouter(tags=["maintenance"], dependencies=[Depends(strict_query)])
 ERRORS = problem_responses(400, 401, 403, 404)
@@ -80,7 +80,7 @@ def list_due(
     if f == "csv" or (f is None and "text/csv" in request.headers.get("accept", "")):
         headers = {"Link": f'<{nxt}>; rel="next"'} if nxt else {}
         return StreamingResponse(due_csv_lines(service.due_rows(items)), media_type=CSV, headers=headers)
-    return Response(json_page(items, nxt), media_type="application/json")
+    return Response(json_page(utf8(items), nxt), media_type="application/json")
 
 
 @router.get("/norms", responses=ERRORS, summary="Maintenance norms")

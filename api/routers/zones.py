@@ -17,7 +17,7 @@ from api.routers.stations import (
     wants,
 )
 from domain.coverage import service as coverage_service
-from domain.station.formats import geojson_page, json_page
+from domain.station.formats import geojson_page, json_page, utf8
 from domain.zone import service
 from domain.zone.models import Hazard, ZoneCategory, ZoneCreate, ZonePublic, ZoneUpdate
 
@@ -46,8 +46,8 @@ def list_zones(
     )
     nxt = next_url(request, result.next_cursor)
     if wants(request, f) == "geojson":
-        return Response(geojson_page(result.items, nxt), media_type=GEOJSON)
-    return Response(json_page(result.items, nxt), media_type="application/json")
+        return Response(geojson_page(utf8(result.items), nxt), media_type=GEOJSON)
+    return Response(json_page(utf8(result.items), nxt), media_type="application/json")
 
 
 @router.post("", status_code=201, response_model=ZonePublic, responses=ERRORS | problem_responses(409, 422))

@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
+
 CSV_COLUMNS = [
     "id", "national_code", "name", "network", "station_types", "automation", "status", "latitude",
     "longitude", "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "legal_basis", "province",
@@ -32,8 +34,8 @@ def csv_row(station: dict[str, Any]) -> list[str]:
     return [_cell(flat.get(c)) for c in CSV_COLUMNS]
 
 
-def csv_lines(stations_json: Iterable[str], *, header: bool = True) -> Iterator[str]:
-    """Yield CSV text, a line at a time, for stations given as JSON text."""
+def csv_lines(stations_json: Iterable[str | bytes], *, header: bool = True) -> Iterator[str]:
+    """Yield CSV text, a line at a time, for stations given as JSON."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if header:
@@ -47,16 +49,21 @@ def csv_lines(stations_json: Iterable[str], *, header: bool = True) -> Iterator[
         yield buffer.getvalue()
 
 
-def json_page(items: list[str], next_url: str | None) -> str:
+def utf8(items: list[str]) -> list[bytes]:
+    """Return JSON texts as UTF-8 bytes, for the page envelopes below."""
+    return [item.encode() for item in items]
+
+
+def json_page(items: list[bytes], next_url: str | None) -> bytes:
     """Return the JSON list envelope {"items": [...], "next": ...} around pre-serialized items."""
-    return '{"items":[' + ",".join(items) + '],"next":' + json.dumps(next_url) + "}"
+    return b'{"items":[' + b",".join(items) + b'],"next":' + orjson.dumps(next_url) + b"}"
 
 
-def geojson_page(items: list[str], next_url: str | None, number_matched: int | None = None) -> str:
+def geojson_page(items: list[bytes], next_url: str | None, number_matched: int | None = None) -> bytes:
     """Return a GeoJSON FeatureCollection around pre-serialized features, with a next link."""
     links = [{"rel": "next", "href": next_url, "type": "application/geo+json"}] if next_url else []
-    extra = f',"numberMatched":{number_matched}' if number_matched is not None else ""
-    return (
-        '{"type":"FeatureCollection","features":[' + ",".join(items) + "]"
-        + f',"numberReturned":{len(items)}{extra},"links":' + json.dumps(links) + "}"
-    )  # fmt: skip
+    tail = {"numberReturned": len(items)} | (
+        {} if number_matched is None else {"numberMatched": number_matched}
+    )
+    head = b'{"type":"FeatureCollection","features":['
+    return head + b",".join(items) + b"]," + orjson.dumps(tail | {"links": links})[1:]

@@ -224,10 +224,10 @@ def station_page_sql(
 
 def select_station_page_rows(
     session: Session, f: StationFilter, principal: Principal, *, after: str | None, limit: int, geojson: bool
-) -> list[tuple[str, str]]:
-    """Return (national_code, JSON text) rows of one keyset page, limit + 1 of them at most."""
+) -> list[tuple[str, bytes]]:
+    """Return (national_code, JSON as UTF-8 bytes) rows of one keyset page, limit + 1 of them at most."""
     sql, values = station_page_sql(f, principal, after=after, limit=limit, geojson=geojson)
-    return [(r[0], r[1]) for r in fetch_rows(session, sql, values)]
+    return [(r[0], r[1]) for r in fetch_rows(session, sql, values, text_as_bytes=True)]
 
 
 def count_stations(session: Session, f: StationFilter, principal: Principal) -> int:

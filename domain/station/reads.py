@@ -1,7 +1,6 @@
 """Station read use cases: one station, keyset pages, history and past states."""
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,9 +17,9 @@ from domain.station.service import StationNotFound
 
 @dataclass(frozen=True)
 class JsonPage:
-    """A page of items already serialized to JSON text by the database, and the next cursor."""
+    """A page of items already serialized to JSON (UTF-8 bytes) by the database, and the next cursor."""
 
-    items: list[str]
+    items: list[bytes]
     next_cursor: str | None
 
 
@@ -53,21 +52,6 @@ def list_stations(
     return JsonPage(
         items=[r[1] for r in rows], next_cursor=encode_cursor(rows[-1][0]) if more and rows else None
     )
-
-
-def iterate_stations(
-    session: Session, *, principal: Principal, filters: StationFilter, geojson: bool, batch: int = 1000
-) -> Iterator[str]:
-    """Yield every matching station as JSON text, page after page (for exports)."""
-    cursor: str | None = None
-    while True:
-        page = list_stations(
-            session, principal=principal, filters=filters, cursor=cursor, limit=batch, geojson=geojson
-        )
-        yield from page.items
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
 
 
 def count_stations(session: Session, *, principal: Principal, filters: StationFilter) -> int:

@@ -61,3 +61,10 @@ def test_pending_changes_are_flushed_before_the_read_as_execute_does(db: Session
     db.add(organization)
     rows = fetch_rows(db, "SELECT name FROM organization WHERE code = %(code)s", {"code": "FLUSHED"})
     assert rows == [("Flushed first",)]
+
+
+def test_text_as_bytes_gives_text_columns_as_their_utf8_bytes(db: Session) -> None:
+    sql = "SELECT %(name)s::text, %(name)s::varchar, %(n)s::int"
+    rows = fetch_rows(db, sql, {"name": "Trạm Hà Nội", "n": 7}, text_as_bytes=True)
+    assert rows == [("Trạm Hà Nội".encode(), "Trạm Hà Nội", 7)]
+    assert fetch_rows(db, sql, {"name": "Huế", "n": 1}) == [("Huế", "Huế", 1)]

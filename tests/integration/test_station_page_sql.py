@@ -43,4 +43,4 @@ def test_text_search_treats_like_wildcards_as_plain_characters(db: Session) -> N
     found = reads.list_stations(
         db, principal=SYSTEM, filters=StationFilter(q="50% son_la"), cursor=None, limit=10, geojson=False
     )
-    assert len(found.items) == 1 and "50% Sơn_La" in found.items[0]
+    assert len(found.items) == 1 and "50% Sơn_La" in found.items[0].decode()
