@@ -5,9 +5,9 @@
 For each size the table is grown with bench.generate, the API is started with uvicorn (2 workers, as
 in production) and four cases are measured: a page of 100 stations as GeoJSON from a random keyset
 position, a random 0.5-degree bbox, a random 25 km near query (both GeoJSON, 100 per page) and one
-station by id. The API is loaded with wrk (1 client for latency, N clients for throughput); the
-floor runs the very statements the API sends (captured from the domain code with their
-parameters) through psycopg at the same concurrency. Results go to bench/results/stations.json,
+station by id. The API is timed with libcurl at 1 client (latency) and loaded with wrk at N clients
+(throughput); the floor runs the very statements the API sends (captured at the driver from the
+domain code, with their parameters) through psycopg at the same concurrency. Results go to bench/results/stations.json,
 the `## stations` section of bench/RESULTS.md and bench/plots/stations.png.
 """
 
@@ -38,7 +38,7 @@ BBOX_DEG = 0.5
 NEAR_KM = 25.0
 GEOJSON = "application/geo+json"
 LIST = "/api/v1/stations?f=geojson&limit=100"
-SLICES = 5  # latency runs alternate API and SQL slices so both see the same load
+SLICES = 15  # latency runs alternate API and SQL slices so both see the same load
 
 
 @dataclass

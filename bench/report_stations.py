@@ -32,9 +32,10 @@ connections of the API's own engine (same session options, `jit=off`), in autoco
 prepared, as the API's reads are (`prepare_threshold=None`: a generic plan would ignore how selective
 a bbox is). Requests vary: a random keyset cursor for the page, a random 0.5° box centred on a land
 station for bbox, a random station's position with radius 25 km for near, random ids for by id (300
-of each, cycled). 1-client runs (latency, {lat:g} s a side) alternate API and SQL in 5 slices so both
-see the same load, with Python clients on both sides (http.client, psycopg); {c}-client runs
-(throughput) use `wrk` for the API and threads for the SQL, in 2 alternating slices. Server, PostgreSQL and load generator share the 2 cores, and
+of each, cycled). 1-client runs (latency, {lat:g} s a side) alternate API and SQL in 15 slices so
+both see the same load, each side with a client that parses its protocol in C: libcurl (pycurl) for
+HTTP, libpq (psycopg) for SQL; {c}-client runs (throughput) use `wrk` for the API and threads for
+the SQL, in 2 alternating slices. Server, PostgreSQL and load generator share the 2 cores, and
 other sessions were running on them too (load averages below), so absolute numbers are noisy;
 compare API and SQL within a row. Ratio = API p50 / SQL p50 at 1 client."""
 
@@ -78,14 +79,33 @@ in-process numbers are medians of 1,500-4,000 calls):
   for the whole request); psycopg's AsyncConnection instead of a threadpool hop (3.817 vs 3.803 ms:
   no gain); `gc.freeze()` at start-up (no gain).
 
-What remains: ~1.6 ms of fixed cost per request: HTTP parsing and writing in uvicorn, the
-middleware (problem details, body limit, metrics and security headers), FastAPI's dependency
-solving, one threadpool hop (~0.1 ms: measured by serving the page on the event loop, blocking,
-which is not an option), SQLAlchemy's session and execution, and the client's own parsing. Over a
-~3.5 ms page that fixed cost leaves the ratio at about 1.5x: 1.43-1.47x at 10k in quick runs on a
-quiet machine, 1.50-1.56x in the full runs (one station by id: ~2.3 ms against ~0.4 ms of SQL). The
-machine's noise moves the ratio by several hundredths from run to run: three page-only runs at 1M
-right after the full run below, with the floor itself 10-30% slower than in it, gave 1.67-1.88x. Each station's `zones` (a
+Third round (2026-11-27, the page was 1.52x at 1M in the recorded run, 1.43-1.51x in quick runs):
+
+- A station page's SQL runs on the driver's cursor (`domain/db/fetch.py`) instead of SQLAlchemy's
+  `exec_driver_sql`: in-process, 4.77 -> 4.38 ms for the whole request (SQLAlchemy's execution
+  context, result and row objects). Driver errors are raised as SQLAlchemy raises them (a lost
+  connection is invalidated and becomes OperationalError, a timeout too), so the 503 handler and
+  the recovery after an outage are unchanged (tests/integration/test_fetch_rows.py, the outage test).
+- The page's JSON stays UTF-8 bytes from the database to the socket (binary results, the `text`
+  column loaded as bytes): no decode in psycopg (~35 µs) and no encode in the response (~68 µs for
+  87 KB of Vietnamese text). Server CPU per page request (1 worker): 1.61-1.77 -> 1.41-1.55 ms.
+- One station by id takes the same path, with its SQL compiled once per visibility and format:
+  p50 2.24 -> 1.43 ms at 1M.
+- The bench's 1-client API client is now libcurl: http.client parses the response headers in Python
+  (~0.15-0.2 ms a page request against the same server, 1 worker: 4.63-4.74 ms with http.client,
+  4.37-4.55 ms with libcurl, 4.21-4.34 ms with wrk), while the floor's psycopg parses in C. 15 slices
+  instead of 5, so API and SQL see closer machine conditions.
+- Tried and dropped: FastAPI 0.136 (caches its per-request inspection; server CPU per stubbed page
+  0.70-0.90 vs 0.78-0.87 ms: no clear gain, and later versions change routing internals); the page
+  read on asyncio's default executor instead of AnyIO's threadpool (no difference through uvicorn);
+  the route without dependencies, calling them by hand (0.06 ms less in-process: not worth losing
+  the declared dependencies).
+
+What remains is the framework's fixed cost, measured with the page's SQL answered from memory
+(uvicorn, 1 worker, wrk): ~0.8 ms and ~0.8 ms of server CPU per page request: HTTP parsing and
+writing in uvicorn, the middleware (~0.06 ms), FastAPI's dependency solving and the principal,
+query, paging and session dependencies (~0.35 ms), one threadpool hop (~0.1 ms), the response
+envelope. Each station's `zones` (a
 correlated spatial lookup in the zone parts) costs ~45 µs (under load), part of every page in both
 columns; storing the codes on the station, refreshed when zones or locations change, would make
 pages faster but not the ratio better. bbox and near pages at 1M read every matching row (~7,500
