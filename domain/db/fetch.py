@@ -13,15 +13,15 @@ def fetch_rows(
 ) -> list[tuple[Any, ...]]:
     """Return every row of `sql` run with `values` on the session's connection, as plain tuples.
 
+    For the hottest reads (a page of stations, one station): SQLAlchemy's execution and result
+    objects cost ~0.2-0.35 ms of a ~4 ms page (bench/RESULTS.md). A driver error is raised as
+    SQLAlchemy raises it (a lost connection is invalidated and becomes OperationalError), so the
+    problem handlers and recovery after a database outage are the same as for every other query.
+    Pending changes are flushed first, as `session.execute` does.
+
     With `text_as_bytes`, `text` columns come back as the database's UTF-8 bytes: JSON built by
     the database goes into a response without being decoded and encoded again (~0.1 ms for a page
     of 100 stations).
-
-    For the hottest read (a page of stations): SQLAlchemy's execution and result objects cost
-    ~0.2-0.35 ms of a ~4 ms page (bench/RESULTS.md). A driver error is raised as SQLAlchemy raises
-    it (a lost connection is invalidated and becomes OperationalError), so the problem handlers and
-    recovery after a database outage are the same as for every other query. Pending changes are
-    flushed first, as `session.execute` does.
     """
     if session.autoflush:
         session.flush()
