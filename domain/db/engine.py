@@ -42,6 +42,8 @@ def make_engine(settings: Settings, *, pool_size: int | None = None, autocommit:
             # JIT compiling costs more than these short queries run (55 ms on a bbox page: bench/RESULTS.md)
             "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c jit=off",
             "application_name": "hydromet",
+            # text arrives as UTF-8 whatever PGCLIENTENCODING says: station pages pass it on as bytes
+            "client_encoding": "UTF8",
             # never server-side prepared: a generic plan ignores how selective a bbox or filter is
             "prepare_threshold": None,
         },

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session
 
 from domain.access.models import Organization, OrganizationKind
-from domain.db.engine import libpq_url
+from domain.db.engine import libpq_url, make_engine
 from domain.db.fetch import fetch_rows
 from domain.settings import Settings
 
@@ -68,3 +68,17 @@ def test_text_as_bytes_gives_text_columns_as_their_utf8_bytes(db: Session) -> No
     rows = fetch_rows(db, sql, {"name": "Trạm Hà Nội", "n": 7}, text_as_bytes=True)
     assert rows == [("Trạm Hà Nội".encode(), "Trạm Hà Nội", 7)]
     assert fetch_rows(db, sql, {"name": "Huế", "n": 1}) == [("Huế", "Huế", 1)]
+
+
+def test_engines_read_text_as_utf8_whatever_the_environment_says(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGCLIENTENCODING", "LATIN1")
+    engine = make_engine(settings, pool_size=1, autocommit=True)
+    try:
+        with Session(engine) as session:
+            assert fetch_rows(session, "SHOW client_encoding", {}) == [("UTF8",)]
+            rows = fetch_rows(session, "SELECT %(s)s::text", {"s": "Sơn La"}, text_as_bytes=True)
+            assert rows == [("Sơn La".encode(),)]
+    finally:
+        engine.dispose()
