@@ -26,16 +26,21 @@ def _station_with_automatic_item(client: TestClient, headers: dict[str, str]) ->
     return {"id": station["id"], "etag": got.headers["etag"]}
 
 
+def _patch(
+    client: TestClient, headers: dict[str, str], station: dict[str, Any], change: dict[str, Any]
+) -> Any:
+    """PATCH the station with the ETag it was read with."""
+    return client.patch(
+        f"/api/v1/stations/{station['id']}", json=change, headers=headers | {"If-Match": station["etag"]}
+    )
+
+
 def test_patch_contradicting_the_equipment_is_refused_and_changes_nothing(
     client: TestClient, db: Session
 ) -> None:
     headers = make_key(db, "AUTOA")
     station = _station_with_automatic_item(client, headers)
-    refused = client.patch(
-        f"/api/v1/stations/{station['id']}",
-        json={"automation": "manual"},
-        headers=headers | {"If-Match": station["etag"]},
-    )
+    refused = _patch(client, headers, station, {"automation": "manual"})
     assert refused.status_code == 422, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
     body = refused.json()
@@ -65,11 +70,7 @@ def test_a_later_station_change_keeps_the_equipment_in_the_past_state(
 ) -> None:
     headers = make_key(db, "AUTOC")
     station = _station_with_automatic_item(client, headers)
-    renamed = client.patch(
-        f"/api/v1/stations/{station['id']}",
-        json={"name": "Trạm đổi tên"},
-        headers=headers | {"If-Match": station["etag"]},
-    )
+    renamed = _patch(client, headers, station, {"name": "Trạm đổi tên"})
     assert renamed.status_code == 200, renamed.text
     history = client.get(f"/api/v1/stations/{station['id']}/history", headers=headers).json()["items"]
     assert history[-1]["changes"] == {"name": [history[-1]["changes"]["name"][0], "Trạm đổi tên"]}
