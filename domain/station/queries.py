@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -227,7 +227,7 @@ def select_station_page_rows(
 ) -> list[tuple[str, bytes]]:
     """Return (national_code, JSON as UTF-8 bytes) rows of one keyset page, limit + 1 of them at most."""
     sql, values = station_page_sql(f, principal, after=after, limit=limit, geojson=geojson)
-    return [(r[0], r[1]) for r in fetch_rows(session, sql, values, text_as_bytes=True)]
+    return cast(list[tuple[str, bytes]], fetch_rows(session, sql, values, text_as_bytes=True))
 
 
 def count_stations(session: Session, f: StationFilter, principal: Principal) -> int:
