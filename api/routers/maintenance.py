@@ -18,7 +18,7 @@ from domain.maintenance.models import (
     RecordCreate,
     RecordPublic,
 )
-from domain.maintenance.rules import MaintenanceAction, due_csv_lines
+from domain.maintenance.rules import MaintenanceAction
 from domain.station.formats import json_page, utf8
 
 router = APIRouter(tags=["maintenance"], dependencies=[Depends(strict_query)])
@@ -79,7 +79,7 @@ def list_due(
     nxt = next_url(request, cursor)
     if f == "csv" or (f is None and "text/csv" in request.headers.get("accept", "")):
         headers = {"Link": f'<{nxt}>; rel="next"'} if nxt else {}
-        return StreamingResponse(due_csv_lines(service.due_rows(items)), media_type=CSV, headers=headers)
+        return StreamingResponse(service.due_csv(items), media_type=CSV, headers=headers)
     return Response(json_page(utf8(items), nxt), media_type="application/json")
 
 

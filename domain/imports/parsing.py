@@ -4,6 +4,8 @@ Unknown columns block the import (an error at line 1 each): a misspelled column 
 dropped silently, and an import is all-or-nothing. Missing required columns give one error naming
 them all, and rows are then not read (each would repeat the same complaint). Line numbers are the
 physical lines a person sees in an editor (header = line 1); a quoted multi-line cell counts its lines.
+Every cell loses the apostrophe our exports (and spreadsheets) put before a text starting like a
+formula (domain/csvio.py), so a list exported by the registry imports as it was.
 """
 
 import csv
@@ -14,9 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from domain.csvio import unescape_cell
 from domain.imports.coordinates import AreaPredicate
 from domain.imports.rows import (
     ALIASES,
+    EXPORT_ONLY_COLUMNS,
     OUR_COLUMNS,
     REQUIRED,
     WIS2BOX_COLUMNS,
@@ -95,6 +99,8 @@ def _read_header(header: list[str], line: int, delimiter: str) -> tuple[_Table, 
     errors: list[RowError] = []
     # a station_types column is finer than wis2box's facility_type, which is then only read, not used
     ignored = WIS2BOX_IGNORED | ({"facility_type"} if "station_types" in keys else set())
+    if {"id", "revision"} <= set(keys):  # the registry's own export: its derived columns are skipped
+        ignored |= EXPORT_ONLY_COLUMNS
     for index, (column, key) in enumerate(zip(header, keys, strict=True)):
         name = _FIELD_OF.get(key)
         if not key:
@@ -147,7 +153,7 @@ def _read_rows(
                 errors.append(shape)
                 continue
             station, defaults, row_errors = convert_row(
-                {name: cells[i] for name, i in positions}, start, table.layout, in_area
+                {name: unescape_cell(cells[i]) for name, i in positions}, start, table.layout, in_area
             )
             row_errors.extend(tracker.check(station, start))
             if row_errors:

@@ -1,4 +1,4 @@
-"""Pure maintenance rules: actions, how a norm applies to an item, and the CSV shape of the schedule.
+"""Pure maintenance rules: actions, how a norm applies to an item, and the CSV columns of the schedule.
 
 A norm names an equipment kind and an action, optionally narrowed to a station type and/or an
 automation level. For an item and an action the most specific matching norm applies: one naming
@@ -8,11 +8,7 @@ An item is due `interval_days` after its last record of that action, or after it
 date when it never had one. Removed items and stations that are planned or closed are never due.
 """
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
 from enum import StrEnum
-from typing import Any
 
 
 class MaintenanceAction(StrEnum):
@@ -35,22 +31,3 @@ DUE_CSV_COLUMNS = [
 def specificity(station_type: str | None, automation: str | None) -> int:
     """Return how specific a norm is (higher wins): type and level 3, type 2, level 1, neither 0."""
     return (2 if station_type is not None else 0) + (1 if automation is not None else 0)
-
-
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def due_csv_lines(rows: Iterable[dict[str, Any]], *, header: bool = True) -> Iterator[str]:
-    """Yield CSV text, a line at a time, for due actions given in the API's JSON shape."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if header:
-        writer.writerow(DUE_CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in DUE_CSV_COLUMNS])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()

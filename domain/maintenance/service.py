@@ -4,11 +4,11 @@ import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from domain import csvio
 from domain.access.models import Principal, Role
 from domain.access.rules import require_role
 from domain.equipment.rules import (
@@ -32,7 +32,7 @@ from domain.maintenance.models import (
     RecordCreate,
     RecordPublic,
 )
-from domain.maintenance.rules import MAX_WITHIN_DAYS
+from domain.maintenance.rules import DUE_CSV_COLUMNS, MAX_WITHIN_DAYS
 
 
 class NormNotFound(NotFound):
@@ -205,7 +205,7 @@ def list_due(
     return [str(r[3]) for r in rows], encode_cursor(due.isoformat(), str(item_id), action)
 
 
-def due_rows(items: list[str]) -> Iterator[dict[str, Any]]:
-    """Yield the due actions of a page as mappings (for CSV)."""
-    for text in items:
-        yield json.loads(text)
+def due_csv(items: list[str]) -> Iterator[str]:
+    """Yield the due actions of a page as CSV lines (cells made safe for spreadsheets: domain/csvio.py)."""
+    rows = ([row.get(c) for c in DUE_CSV_COLUMNS] for row in map(json.loads, items))
+    return csvio.csv_lines(DUE_CSV_COLUMNS, rows)

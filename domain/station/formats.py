@@ -1,12 +1,12 @@
 """Output formats of station lists: CSV columns matching the import format, and page envelopes."""
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
+
+from domain import csvio
 
 CSV_COLUMNS = [
     "id", "national_code", "name", "network", "station_types", "automation", "status", "latitude",
@@ -15,15 +15,7 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return str(value)
-
-
-def csv_row(station: dict[str, Any]) -> list[str]:
+def csv_row(station: dict[str, Any]) -> list[Any]:
     """Return one CSV row for a station in the API's JSON shape."""
     lon, lat = station["location"]["coordinates"][:2]
     flat = dict(station, latitude=lat, longitude=lon)
@@ -31,22 +23,13 @@ def csv_row(station: dict[str, Any]) -> list[str]:
         f"{v['name']}:{v['interval_min']}" if v.get("interval_min") else v["name"]
         for v in station.get("variables") or []
     ]
-    return [_cell(flat.get(c)) for c in CSV_COLUMNS]
+    return [flat.get(c) for c in CSV_COLUMNS]
 
 
 def csv_lines(stations_json: Iterable[str | bytes], *, header: bool = True) -> Iterator[str]:
-    """Yield CSV text, a line at a time, for stations given as JSON."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if header:
-        writer.writerow(CSV_COLUMNS)
-    for text in stations_json:
-        writer.writerow(csv_row(json.loads(text)))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+    """Yield CSV text, a line at a time, for stations given as JSON (cells made safe: domain/csvio.py)."""
+    rows = (csv_row(json.loads(text)) for text in stations_json)
+    return csvio.csv_lines(CSV_COLUMNS, rows, header=header)
 
 
 def utf8(items: list[str]) -> list[bytes]:
