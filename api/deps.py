@@ -81,9 +81,13 @@ async def optional_principal(request: Request, session: ReadSessionDep) -> Princ
 
 def _authenticate_and_release(session: Session, key: str, cache: KeyCache) -> Principal:
     try:
-        return authenticate(session, secret=key, cache=cache)
-    finally:
-        session.commit()
+        principal = authenticate(session, secret=key, cache=cache)
+    except BaseException:
+        # a failed lookup (the database gone) must reach the 503 handler, not a PendingRollbackError
+        session.rollback()
+        raise
+    session.commit()
+    return principal
 
 
 # The principal dependencies call each other directly rather than through Depends: each level of

@@ -112,6 +112,13 @@ async def on_bad_value(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, status, "invalid-value", "A value cannot be stored", reason)
 
 
+async def on_driver_error(request: Request, exc: Exception) -> JSONResponse:
+    """A driver error on a connection that died (an InterfaceError after a crash) is an outage, not a bug."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return await on_database_down(request, exc)
+    return await on_unexpected(request, exc)
+
+
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled %s", type(exc).__name__, exc_info=exc)
     log.debug("unhandled error on %s %s", request.method, request.url.path)
@@ -126,7 +133,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, on_database_down)
     app.add_exception_handler(PoolTimeout, on_database_down)
     app.add_exception_handler(DataError, on_bad_value)
-    app.add_exception_handler(DBAPIError, on_unexpected)
+    app.add_exception_handler(DBAPIError, on_driver_error)
     app.add_exception_handler(Exception, on_unexpected)
     _document_problems(app)
 

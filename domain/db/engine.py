@@ -1,10 +1,12 @@
 """Engine and session factory; nothing is created at import time."""
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
 from domain.settings import Settings
@@ -31,7 +33,7 @@ def make_engine(settings: Settings, *, pool_size: int | None = None, autocommit:
     """
     size = pool_size or settings.db_pool_size
     options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
-    return create_engine(
+    engine = create_engine(
         sqlalchemy_url(str(settings.database_url)),
         pool_size=size,
         max_overflow=size,
@@ -49,6 +51,26 @@ def make_engine(settings: Settings, *, pool_size: int | None = None, autocommit:
         },
         **options,
     )
+    event.listen(engine, "checkout", refuse_dead_connection)
+    return engine
+
+
+def refuse_dead_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled connection the server has closed, so the pool connects afresh (no round trip).
+
+    An idle connection's socket has nothing to read; when it has (the server's goodbye, or end of
+    file after a crash or restart), the connection is dead. Raising DisconnectionError makes the pool
+    drop it and open a new one, so no request fails on a connection that died while it was pooled
+    (a pre-ping would cost a round trip on every checkout; this costs a poll of the socket).
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the pooled connection is closed")
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as exc:  # the socket is already gone
+        raise DisconnectionError("the pooled connection has no socket") from exc
+    if readable:
+        raise DisconnectionError("the server closed the pooled connection")
 
 
 @contextmanager
