@@ -9,7 +9,9 @@ from pydantic import Field as ApiField
 from sqlalchemy import CheckConstraint, Column, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain.coverage.rules import AREA_PER_STATION_RANGE_KM2, SPACING_RANGE_KM
 from domain.db.clock import stamp_field
+from domain.numbers import FiniteOrNone
 from domain.station.enums import StationType
 from domain.zone.models import ZoneCategory
 
@@ -49,8 +51,10 @@ class CoverageNormCreate(BaseModel):
     station_type: StationType
     zone_category: ZoneCategory
     level: NormLevel = NormLevel.minimum
-    spacing_km: float | None = ApiField(default=None, gt=0, le=5000)
-    area_per_station_km2: float | None = ApiField(default=None, gt=0, le=10_000_000)
+    spacing_km: float | None = ApiField(default=None, ge=SPACING_RANGE_KM[0], le=SPACING_RANGE_KM[1])
+    area_per_station_km2: float | None = ApiField(
+        default=None, ge=AREA_PER_STATION_RANGE_KM2[0], le=AREA_PER_STATION_RANGE_KM2[1]
+    )
     source: str = ApiField(min_length=1, max_length=2000, description="the regulation or guide it comes from")
     note: str | None = ApiField(default=None, max_length=2000)
 
@@ -59,8 +63,10 @@ class CoverageNormUpdate(BaseModel):
     """Body of PATCH /coverage-norms/{norm_id}; setting one measure clears the other."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    spacing_km: float | None = ApiField(default=None, gt=0, le=5000)
-    area_per_station_km2: float | None = ApiField(default=None, gt=0, le=10_000_000)
+    spacing_km: float | None = ApiField(default=None, ge=SPACING_RANGE_KM[0], le=SPACING_RANGE_KM[1])
+    area_per_station_km2: float | None = ApiField(
+        default=None, ge=AREA_PER_STATION_RANGE_KM2[0], le=AREA_PER_STATION_RANGE_KM2[1]
+    )
     source: str | None = ApiField(default=None, min_length=1, max_length=2000)
     note: str | None = ApiField(default=None, max_length=2000)
 
@@ -72,8 +78,8 @@ class CoverageNormPublic(BaseModel):
     station_type: str
     zone_category: str
     level: str
-    spacing_km: float | None
-    area_per_station_km2: float | None
+    spacing_km: FiniteOrNone
+    area_per_station_km2: FiniteOrNone
     source: str
     note: str | None
     revision: int
@@ -87,7 +93,7 @@ class NormStatus(BaseModel):
     norm_id: int
     station_type: str
     level: str
-    spacing_km: float | None
+    spacing_km: FiniteOrNone
     area_per_station_km2: float
     source: str
     measured_on: Literal["land", "sea"] = ApiField(
@@ -106,7 +112,7 @@ class ZoneCoverage(BaseModel):
     name: str
     category: str
     hazard: str | None
-    priority_weight: float
+    priority_weight: FiniteOrNone
     area_km2: float
     land_area_km2: float
     stations_by_type: dict[str, int]

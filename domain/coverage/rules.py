@@ -22,12 +22,17 @@ DEFAULT_RADIUS_KM: dict[str, float] = {
     "aeronautical": 25.0, "other": 10.0,
 }  # fmt: skip
 MARINE_TYPES = frozenset({"marine"})
+MIN_RADIUS_KM = 0.1  # the least a station stands for: its own 100 m
 MAX_RADIUS_KM = 1000.0
 MAX_PROPOSALS = 50
 BUFFER_QUAD_SEGS = 16  # 64-gon: its area is 0.16% below the true circle's
 MAX_GRID_CANDIDATES = 3000
 MAX_PIECE_CANDIDATES = 2000
 MIN_MEASURED_KM2 = 1.0
+# What a coverage norm may ask: from a dense urban rain-gauge network (one per 100 m) to one station
+# per 2000 km, four times GBON's 500 km over sea. The database checks the same ranges.
+SPACING_RANGE_KM = (0.1, 2000.0)
+AREA_PER_STATION_RANGE_KM2 = (0.01, 4_000_000.0)  # the squares of the spacings
 MIN_REGION_M2 = 1000.0  # smaller bits of land or sea are slivers of floating-point overlay
 
 
@@ -35,9 +40,10 @@ def radius_for(station_type: str, radius_km: float | None) -> float:
     """Return the radius to use (the type's default when none is given), or raise InvalidQuery."""
     if radius_km is None:
         return DEFAULT_RADIUS_KM.get(station_type, 10.0)
-    if not 0 < radius_km <= MAX_RADIUS_KM:
+    if not MIN_RADIUS_KM <= radius_km <= MAX_RADIUS_KM:
         raise InvalidQuery(
-            f"radius_km must be in (0, {MAX_RADIUS_KM:g}], got {radius_km:g}", parameter="radius_km"
+            f"radius_km must be in [{MIN_RADIUS_KM:g}, {MAX_RADIUS_KM:g}], got {radius_km:g}",
+            parameter="radius_km",
         )
     return radius_km
 
@@ -72,12 +78,22 @@ def check_measure(
 
 
 def area_per_station(spacing_km: float | None, area_per_station_km2: float | None) -> float:
-    """Return km² per station: a spacing of d km means one station per d x d km grid box."""
+    """Return km² per station: a spacing of d km means one station per d x d km grid box.
+
+    Total for any stored value: one outside AREA_PER_STATION_RANGE_KM2 (stored before the ranges
+    were checked, or written around the API) counts as the nearest legal value, and a norm with no
+    usable measure (none, NaN) as the loosest one, so a read never fails on what a norm holds.
+    """
+    low, high = AREA_PER_STATION_RANGE_KM2
     if area_per_station_km2 is not None:
-        return area_per_station_km2
-    if spacing_km is None:
-        raise ValueError("a norm needs spacing_km or area_per_station_km2")
-    return spacing_km * spacing_km
+        value = area_per_station_km2
+    elif spacing_km is not None and math.isfinite(spacing_km):
+        value = min(abs(spacing_km), SPACING_RANGE_KM[1]) ** 2
+    else:
+        return high
+    if math.isnan(value):
+        return high
+    return min(max(value, low), high)
 
 
 def required_stations(area_km2: float, per_station_km2: float) -> int:
@@ -85,9 +101,10 @@ def required_stations(area_km2: float, per_station_km2: float) -> int:
 
     Areas under MIN_MEASURED_KM2 are slivers where two boundary sources disagree and need none.
     """
-    if area_km2 < MIN_MEASURED_KM2:
+    if not area_km2 >= MIN_MEASURED_KM2 or not math.isfinite(area_km2):
         return 0
-    return max(1, math.ceil(area_km2 / per_station_km2 - 1e-9))
+    per_station = min(max(per_station_km2, AREA_PER_STATION_RANGE_KM2[0]), AREA_PER_STATION_RANGE_KM2[1])
+    return max(1, math.ceil(area_km2 / per_station - 1e-9))
 
 
 @dataclass

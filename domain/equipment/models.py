@@ -9,7 +9,7 @@ from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
 from domain.db.clock import stamp_field
-from domain.equipment.rules import EquipmentStatus
+from domain.equipment.rules import EARLIEST_DATE, EquipmentStatus
 
 
 class EquipmentType(SQLModel, table=True):
@@ -73,7 +73,7 @@ class EquipmentCreate(BaseModel):
     model: str | None = Field(default=None, max_length=200)
     serial_number: str | None = Field(default=None, min_length=1, max_length=100)
     firmware: str | None = Field(default=None, max_length=100)
-    installed_date: date
+    installed_date: date = Field(ge=EARLIEST_DATE)
     status: EquipmentStatus = EquipmentStatus.operational
     notes: str | None = Field(default=None, max_length=2000)
     reason: str | None = Field(default=None, max_length=500, description="Why; kept in the history")
@@ -90,7 +90,7 @@ class EquipmentUpdate(BaseModel):
     model: str | None = Field(default=None, max_length=200)
     serial_number: str | None = Field(default=None, min_length=1, max_length=100)
     firmware: str | None = Field(default=None, max_length=100)
-    installed_date: date | None = None
+    installed_date: date | None = Field(default=None, ge=EARLIEST_DATE)
     status: EquipmentStatus | None = None
     notes: str | None = Field(default=None, max_length=2000)
     reason: str | None = Field(default=None, max_length=500, description="Why; kept in the history")
@@ -102,7 +102,7 @@ class EquipmentRemove(BaseModel):
     """Body of DELETE /equipment/{equipment_id}: the item is marked removed and kept."""
 
     model_config = ConfigDict(extra="forbid")
-    removed_date: date | None = None
+    removed_date: date | None = Field(default=None, ge=EARLIEST_DATE)
     reason: str | None = Field(default=None, max_length=500)
 
 
@@ -118,7 +118,7 @@ class EquipmentPublic(BaseModel):
     model: str | None
     serial_number: str | None
     firmware: str | None
-    installed_date: date
+    installed_date: date = Field(ge=EARLIEST_DATE)
     removed_date: date | None
     status: str
     notes: str | None

@@ -31,6 +31,11 @@ class EquipmentStatus(StrEnum):
     removed = "removed"
 
 
+# The earliest installation, removal or maintenance date accepted: older than any instrument in the
+# country's network (its first observatories date from the 1890s), and far from date arithmetic's limits.
+EARLIEST_DATE = date(1850, 1, 1)
+
+
 class DateOutOfRange(RuleViolation):
     code = "date-out-of-range"
     title = "Date out of the allowed range"

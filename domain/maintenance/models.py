@@ -20,6 +20,7 @@ from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
 from domain.db.clock import stamp_field
+from domain.equipment.rules import EARLIEST_DATE
 from domain.maintenance.rules import MaintenanceAction
 from domain.station.enums import Automation, StationType
 
@@ -120,7 +121,7 @@ class RecordCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     action: MaintenanceAction
-    performed_on: date
+    performed_on: date = Field(ge=EARLIEST_DATE)
     performed_by: str | None = Field(default=None, min_length=1, max_length=200, description="Who did it")
     notes: str | None = Field(default=None, max_length=2000)
 

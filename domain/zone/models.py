@@ -69,7 +69,7 @@ class ZoneProperties(BaseModel):
     name: str = ApiField(min_length=1, max_length=300)
     category: ZoneCategory
     hazard: Hazard | None = None
-    priority_weight: float = ApiField(default=1.0, gt=0, le=100)
+    priority_weight: float = ApiField(default=1.0, ge=0.01, le=100)
     source: str | None = ApiField(default=None, max_length=2000)
 
 
@@ -91,7 +91,7 @@ class ZonePropertiesUpdate(BaseModel):
     name: str | None = ApiField(default=None, min_length=1, max_length=300)
     category: ZoneCategory | None = None
     hazard: Hazard | None = None
-    priority_weight: float | None = ApiField(default=None, gt=0, le=100)
+    priority_weight: float | None = ApiField(default=None, ge=0.01, le=100)
     source: str | None = ApiField(default=None, max_length=2000)
 
 

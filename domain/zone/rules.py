@@ -218,7 +218,7 @@ def _check_in_service_area(geom: BaseGeometry, area: float) -> None:
         return
     point = outside.representative_point()
     where = [round(point.x, 4), round(point.y, 4)]
-    share = outside_km2 / area
+    share = min(1.0, outside_km2 / area) if area > 0 else 1.0
     what = (
         "the whole zone lies"
         if share > 0.999

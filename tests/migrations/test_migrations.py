@@ -153,3 +153,29 @@ def test_the_base_revision_enables_postgis(config: Config, empty_url: str) -> No
             assert conn.execute(text("SELECT extname FROM pg_extension WHERE extname = 'postgis'")).scalar()
     finally:
         engine.dispose()
+
+
+def test_value_ranges_revision_repairs_old_rows_then_checks_new_ones(config: Config, empty_url: str) -> None:
+    command.upgrade(config, "head")
+    command.downgrade(config, "0005")
+    engine = create_engine(empty_url, poolclass=NullPool)
+    insert = (
+        "INSERT INTO coverage_norm (station_type, zone_category, level, spacing_km, area_per_station_km2, source) "
+        "VALUES ('synoptic', 'sea', 'minimum', 0, NULL, 'old'), ('radar', 'sea', 'minimum', NULL, 'NaN', 'old')"
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(insert))
+        command.upgrade(config, "0010")
+        with engine.begin() as conn:
+            rows = conn.execute(
+                text("SELECT station_type, spacing_km, area_per_station_km2 FROM coverage_norm ORDER BY 1")
+            ).all()
+            assert [tuple(r) for r in rows] == [("radar", None, 4_000_000.0), ("synoptic", 0.1, None)]
+        with pytest.raises(Exception, match="ck_coverage_norm_spacing_range"), engine.begin() as conn:
+            conn.execute(text("UPDATE coverage_norm SET spacing_km = 5000 WHERE station_type = 'synoptic'"))
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM coverage_norm"))
+        engine.dispose()
+        command.upgrade(config, "head")
