@@ -7,15 +7,17 @@ VENV := .venv/bin
 
 .PHONY: run test setup db lint format bench stop-db clean
 
+# `make run` installs only what running needs; `make test` and `make bench` add their own packages
 setup:
-	@scripts/bootstrap.sh all
+	@scripts/bootstrap.sh all run
 
 run: setup
 	@export HYDROMET_DATABASE_URL="$${HYDROMET_DATABASE_URL:-$(LOCAL_DB_URL)}"; \
 	$(VENV)/hydromet migrate && $(VENV)/hydromet seed && $(VENV)/hydromet keys dev-admin && \
 	exec $(VENV)/hydromet serve
 
-test: setup
+test:
+	@scripts/bootstrap.sh all test
 	@scripts/test.sh
 
 lint:
@@ -31,5 +33,6 @@ clean: stop-db
 	rm -rf .venv .data
 
 # Benchmarks (not part of the test run; results go to bench/RESULTS.md)
-bench: setup
+bench:
+	@scripts/bootstrap.sh all bench
 	$(VENV)/python -m bench.bench_stations

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Prepare a machine for the registry: Debian packages, .venv, a project-local PostgreSQL cluster.
-# Usage: scripts/bootstrap.sh [packages|venv|db|all]   (idempotent; safe to run again)
+# Usage: scripts/bootstrap.sh [packages|list|all] [run|test|bench]   packages for that purpose
+#        scripts/bootstrap.sh venv|db|stop-db|pgdata
+#        scripts/bootstrap.sh with-db COMMAND...   run COMMAND with the cluster up; stop it afterwards
+#                                                  when this started it outside the project folder
+# Idempotent; safe to run again. Each scripts/apt/*.txt says on its first line which purposes need it
+# ("# for: run test bench"): `make run` installs only what running needs, `make test` and `make bench` more.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -9,11 +14,25 @@ PGPORT="${HYDROMET_PGPORT:-55432}"
 
 log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
 
-wanted_packages() { cat scripts/apt/*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u; }
+# The package lists a purpose (run, test or bench) needs, by their "# for:" line.
+package_lists() {
+  local purpose="$1" f
+  case "$purpose" in run|test|bench) ;; *) echo "unknown purpose '$purpose' (run, test or bench)" >&2; exit 2 ;; esac
+  for f in scripts/apt/*.txt; do
+    if head -1 "$f" | grep -Eq "^# for:.*\b$purpose\b"; then echo "$f"; fi
+  done
+}
+
+wanted_packages() {
+  local lists; lists="$(package_lists "$1")"
+  [ -z "$lists" ] && return 0
+  # shellcheck disable=SC2086
+  cat $lists | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u
+}
 
 ensure_packages() {
-  local missing=()
-  for p in $(wanted_packages); do
+  local missing=() p
+  for p in $(wanted_packages "${1:-run}"); do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -90,11 +109,30 @@ stop_db() {
   as_pg "$PGBIN/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
 }
 
+db_running() { [ -f "$1/PG_VERSION" ] && as_pg "$PGBIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
+
+# Run a command with the cluster up. A cluster this started outside the project folder (the /var/tmp
+# fallback, or HYDROMET_PGDATA elsewhere) is stopped when the command ends, however it ends: deleting
+# the clone must not leave a PostgreSQL running. One that was already running, or lives in .data/, stays.
+with_db() {
+  local data; data="$(pgdata_dir)"
+  if [ -z "${HYDROMET_DATABASE_URL:-}" ] && ! db_running "$data" && [ "${data#"$ROOT"/}" = "$data" ]; then
+    trap "set +e; log 'stopping the PostgreSQL cluster in $data (outside the project folder)'; stop_db" EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+  fi
+  if [ -z "${HYDROMET_DATABASE_URL:-}" ]; then ensure_packages run; ensure_db; fi
+  "$@"  # not exec: the trap must run when the command ends
+}
+
 case "${1:-all}" in
-  packages) ensure_packages ;;
+  packages) ensure_packages "${2:-run}" ;;
+  list) wanted_packages "${2:-run}" ;;
   venv) ensure_venv ;;
-  db) if [ -z "${HYDROMET_DATABASE_URL:-}" ]; then ensure_packages; ensure_db; fi ;;
+  db) if [ -z "${HYDROMET_DATABASE_URL:-}" ]; then ensure_packages run; ensure_db; fi ;;
   stop-db) stop_db ;;
-  all) ensure_packages; ensure_venv; if [ -z "${HYDROMET_DATABASE_URL:-}" ]; then ensure_db; fi ;;
-  *) echo "usage: $0 [packages|venv|db|stop-db|all]" >&2; exit 2 ;;
+  pgdata) pgdata_dir ;;
+  with-db) shift; with_db "$@" ;;
+  all) ensure_packages "${2:-run}"; ensure_venv; if [ -z "${HYDROMET_DATABASE_URL:-}" ]; then ensure_db; fi ;;
+  *) echo "usage: $0 [packages|list|all] [run|test|bench] | venv | db | stop-db | pgdata | with-db COMMAND..." >&2; exit 2 ;;
 esac
