@@ -84,16 +84,16 @@ def area_per_station(spacing_km: float | None, area_per_station_km2: float | Non
     were checked, or written around the API) counts as the nearest legal value, and a norm with no
     usable measure (none, NaN) as the loosest one, so a read never fails on what a norm holds.
     """
-    low, high = AREA_PER_STATION_RANGE_KM2
     if area_per_station_km2 is not None:
-        value = area_per_station_km2
-    elif spacing_km is not None and math.isfinite(spacing_km):
-        value = min(abs(spacing_km), SPACING_RANGE_KM[1]) ** 2
-    else:
-        return high
-    if math.isnan(value):
-        return high
-    return min(max(value, low), high)
+        return _legal_area(area_per_station_km2)
+    if spacing_km is not None and math.isfinite(spacing_km):
+        return _legal_area(min(max(spacing_km, SPACING_RANGE_KM[0]), SPACING_RANGE_KM[1]) ** 2)
+    return AREA_PER_STATION_RANGE_KM2[1]
+
+
+def _legal_area(value: float) -> float:
+    low, high = AREA_PER_STATION_RANGE_KM2
+    return high if math.isnan(value) else min(max(value, low), high)
 
 
 def required_stations(area_km2: float, per_station_km2: float) -> int:
@@ -103,8 +103,7 @@ def required_stations(area_km2: float, per_station_km2: float) -> int:
     """
     if not area_km2 >= MIN_MEASURED_KM2 or not math.isfinite(area_km2):
         return 0
-    per_station = min(max(per_station_km2, AREA_PER_STATION_RANGE_KM2[0]), AREA_PER_STATION_RANGE_KM2[1])
-    return max(1, math.ceil(area_km2 / per_station - 1e-9))
+    return max(1, math.ceil(area_km2 / _legal_area(per_station_km2) - 1e-9))
 
 
 @dataclass

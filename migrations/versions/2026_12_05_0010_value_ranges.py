@@ -42,7 +42,7 @@ CHECKS = (
 
 REPAIRS = (
     "UPDATE coverage_norm SET spacing_km = NULL, area_per_station_km2 = 4000000 WHERE spacing_km = 'NaN'",
-    "UPDATE coverage_norm SET spacing_km = LEAST(GREATEST(abs(spacing_km), 0.1), 2000) "
+    "UPDATE coverage_norm SET spacing_km = LEAST(GREATEST(spacing_km, 0.1), 2000) "
     "WHERE spacing_km NOT BETWEEN 0.1 AND 2000",
     "UPDATE coverage_norm SET area_per_station_km2 = 4000000 WHERE area_per_station_km2 = 'NaN'",
     "UPDATE coverage_norm SET area_per_station_km2 = LEAST(GREATEST(area_per_station_km2, 0.01), 4000000) "
