@@ -3,8 +3,9 @@
 Method (all inputs in seed/data, see SOURCES.md):
 - Land: Viet Nam's land as geoBoundaries draws it (the registry's province layer, whose land border
   puts the border towns on the right side where Natural Earth is off by up to 3 km, e.g. at Mong Cai),
-  widened by 300 m for stations on the line, plus Natural Earth's Viet Nam (its coastal islands,
-  such as Tho Chu, that geoBoundaries lacks or displaces).
+  widened by 300 m for stations on the line, plus Natural Earth's coastal islands of Viet Nam (Cat Ba,
+  the Quang Ninh islands, Con Dao..., which geoBoundaries draws differently). Islands neither layer has
+  (Tho Chu, Con Co) are sea on Viet Nam's side of the equidistance line.
 - Archipelagos: the features of Hoang Sa and Truong Sa as Vietnamese law counts them: the schematic
   geoBoundaries islands, Natural Earth's Spratly Islands unit and the Paracel features Natural Earth
   files under China; Bach Long Vi is Vietnamese (in geoBoundaries; no foreign layer has it).
