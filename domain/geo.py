@@ -4,8 +4,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from shapely import prepared
-from shapely.geometry import Point, shape
+import shapely
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 SERVICE_AREA_FILE = Path(__file__).parent / "geo_data" / "service_area.geojson"
@@ -21,8 +21,11 @@ def service_area() -> BaseGeometry:
 
 
 @lru_cache
-def _prepared_service_area() -> "prepared.PreparedGeometry[BaseGeometry]":
-    return prepared.prep(service_area())
+def _prepared_service_area() -> BaseGeometry:
+    # a copy of its own, prepared in place (an index of its edges); intersects_xy then needs no Point object
+    area = shape(json.loads(SERVICE_AREA_FILE.read_text())["geometry"])
+    shapely.prepare(area)
+    return area
 
 
 def in_service_area(lon: float, lat: float) -> bool:
@@ -30,4 +33,4 @@ def in_service_area(lon: float, lat: float) -> bool:
     min_lon, min_lat, max_lon, max_lat = VIETNAM_BBOX
     if not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
         return False
-    return bool(_prepared_service_area().intersects(Point(lon, lat)))
+    return bool(shapely.intersects_xy(_prepared_service_area(), lon, lat))

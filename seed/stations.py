@@ -1,8 +1,11 @@
 """Stations from NOAA ISD (meteorological) and the GRDC catalogue (river gauges), as StationCreate.
 
-ISD: USAF = WMO index x 10 for Viet Nam's synoptic stations (block 48), so 488200 gets the WSI
-0-20000-0-48820; other rows (1950s-70s airfields, WBAN-only sites) get no WSI. A station whose END date
-is in 2024 is operational (automatic), an older one closed (manual) with its END as closing date.
+ISD: a USAF number ending in 0 in block 48 reads as a WMO index x 10 (488200 -> 48820), but ISD's
+number is not always the WMO index of the same site (488200 is Noi Bai airport, WMO 48820 is Ha Noi/Lang,
+21 km away). So a station gets the WSI 0-20000-0-<index> only when WMO's own list (Volume A, from
+OSCAR/Surface: seed/data/wmo_vola_vietnam_stations.tsv) has that index within 5 km of ISD's position;
+other rows get none. A station whose END date is in 2024 is operational (automatic), an older one closed
+(manual) with its END as closing date.
 GRDC: every gauge is a national hydrological station; rows with placeholder coordinates (90/180) or
 outside Viet Nam are rejected and reported, never loaded.
 """
@@ -10,15 +13,20 @@ outside Viet Nam are rejected and reported, never loaded.
 import csv
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pyproj import Geod
 
 from domain.station.models import StationCreate
 
 DATA = Path(__file__).parent / "data"
 OWNER = "NCHMF"
+WMO_VOLUME_A = "wmo_vola_vietnam_stations.tsv"
+WSI_AGREEMENT_M = 5000.0  # a WSI is kept only where WMO's position of the index is this close
+GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
@@ -41,10 +49,41 @@ def _elevation(text: str) -> float | None:
     return None if value <= -999 else value
 
 
+def _degrees(text: str) -> float:
+    """Return decimal degrees of a Volume A position such as `21 02 00N` or `105 48 00E`."""
+    degrees, minutes, seconds = text.split()
+    value = int(degrees) + int(minutes) / 60 + int(seconds[:-1]) / 3600
+    return -value if seconds[-1] in "SW" else value
+
+
+@lru_cache
+def wmo_positions() -> dict[str, tuple[float, float]]:
+    """Return {WMO index: (lon, lat)} for Viet Nam's stations in WMO's Volume A."""
+    with (DATA / WMO_VOLUME_A).open(encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader(fh, delimiter="\t")
+        return {r["IndexNbr"]: (_degrees(r["Longitude"]), _degrees(r["Latitude"])) for r in rows}
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Return the geodesic distance in metres between two (lon, lat) points."""
+    return float(GEOD.inv(a[0], a[1], b[0], b[1])[2])
+
+
+def checked_wsis(usaf: str, position: tuple[float, float]) -> list[str]:
+    """Return the WMO WSI of an ISD station when WMO's list puts its index within 5 km, else none."""
+    if not (usaf.startswith("48") and usaf.endswith("0")):
+        return []
+    index = usaf[:5]
+    wmo = wmo_positions().get(index)
+    if wmo is None or distance_m(wmo, position) > WSI_AGREEMENT_M:
+        return []
+    return [f"0-20000-0-{index}"]
+
+
 def _isd_row(row: dict[str, str]) -> SeedStation:
     usaf, wban, end = row["USAF"], row["WBAN"], row["END"]
     code = f"ISD-{usaf}" if usaf != "999999" else f"ISD-W{wban}"
-    wsis = [f"0-20000-0-{usaf[:5]}"] if usaf.startswith("48") and usaf.endswith("0") else []
+    wsis = checked_wsis(usaf, (float(row["LON"]), float(row["LAT"])))
     operational = end >= "20240101"
     types = ["synoptic", "aeronautical"] if row["ICAO"].strip() else ["synoptic"]
     data = StationCreate.model_validate({

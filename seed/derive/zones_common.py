@@ -129,6 +129,8 @@ def finish(geom: BaseGeometry, min_part_km2: float = 0.5, max_vertices: int = MA
         out = as_multipolygon(shapely.set_precision(geom.simplify(tolerance, preserve_topology=True), GRID))
         if vertex_count(out) <= max_vertices:
             break
+    # simplifying may push an edge past a narrow part of the service area (the land border): clip again
+    out = as_multipolygon(shapely.set_precision(out.intersection(service_area()), GRID))
     if not out.is_valid or out.is_empty:
         raise ValueError("zone geometry is empty or invalid after simplification")
     return out

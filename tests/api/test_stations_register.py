@@ -138,8 +138,12 @@ def test_coordinates_out_of_range_are_a_422_naming_the_location(
 
 @pytest.mark.parametrize(
     "point",
-    [(100.5, 13.75), (2.35, 48.86), (120.98, 14.6), (104.0, 1.35)],
-    ids=["Bangkok", "Paris", "Manila", "Singapore"],
+    [(100.5, 13.75), (2.35, 48.86), (120.98, 14.6), (104.0, 1.35)]
+    + [(107.967, 21.55), (104.183, 10.6), (109.583, 18.217), (116.833, 6.917), (101.4, 9.2)],
+    ids=["Bangkok", "Paris", "Manila", "Singapore"]
+    # real ISD stations the service area once took for Viet Nam's: across the land border, on the Cambodian
+    # coast near Hà Tiên, on Hainan, on Sabah inside the old Trường Sa rectangle, at sea in Thai waters
+    + ["Dongxing", "Kampot", "Sanya", "Kudat", "a platform in Thai waters"],
 )
 def test_a_point_far_outside_vietnam_is_a_422_point_outside_service_area(
     client: TestClient, db: Session, editor: dict[str, str], point: tuple[float, float]
@@ -229,6 +233,9 @@ def test_a_patch_cannot_null_a_required_field(client: TestClient, editor: dict[s
         ((107.73, 20.13), "VN-HP"),  # Bạch Long Vĩ island (Hải Phòng), outside the schematic polygon
         ((111.92, 8.64), "VN-34"),  # Trường Sa archipelago: Khánh Hòa
         ((112.33, 16.83), "VN-DN"),  # Hoàng Sa archipelago: Đà Nẵng
+        ((103.967, 22.5), "VN-02"),  # Lào Cai, 1 km from the Chinese border
+        ((107.967, 21.517), "VN-13"),  # Móng Cái (Quảng Ninh), which Natural Earth puts in China
+        ((114.333, 11.417), "VN-34"),  # Song Tử Tây (Trường Sa), which foreign lists file elsewhere
         ((111.0, 14.0), None),  # open sea, 180 km from the nearest province: none
     ],
 )

@@ -16,7 +16,7 @@ from api.cli import alembic_config
 from domain.db.engine import libpq_url, sqlalchemy_url
 from domain.settings import Settings
 from seed.load import SeedReport, seed_all
-from seed.stations import grdc_stations, isd_stations
+from seed.stations import distance_m, grdc_stations, isd_stations, wmo_positions
 
 pytestmark = pytest.mark.slow
 SERVER_URL = os.environ.get("HYDROMET_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:55432/postgres")
@@ -77,25 +77,34 @@ def test_the_first_run_loads_every_isd_and_grdc_station(seeded: tuple) -> None: 
     assert by_source == {"ISD": ISD_STATIONS, "GRDC": GRDC_STATIONS}
 
 
-def test_isd_wmo_stations_carry_their_wigos_identifier(seeded: tuple) -> None:  # type: ignore[type-arg]
+def test_every_seeded_wsi_agrees_within_5_km_with_wmo_volume_a(seeded: tuple) -> None:  # type: ignore[type-arg]
     engine = seeded[0]
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT national_code, wigos_ids FROM station WHERE national_code LIKE 'ISD-%'")
+            text(
+                "SELECT national_code, wigos_ids, ST_X(location), ST_Y(location) FROM station"
+                " WHERE national_code LIKE 'ISD-%'"
+            )
         ).all()
         held = int(conn.execute(text("SELECT count(*) FROM station_wigos_id WHERE is_primary")).scalar_one())
-    with_wsi = {code: wsis for code, wsis in rows if wsis}
-    assert with_wsi, "no ISD station got a WIGOS identifier"
-    for code, wsis in with_wsi.items():
-        usaf = code.removeprefix("ISD-")
-        assert wsis == [f"0-20000-0-{usaf[:5]}"], code
-        assert WMO_WSI.match(wsis[0])
-        assert usaf.startswith("48") and usaf.endswith("0")
-    for code, wsis in rows:
-        usaf = code.removeprefix("ISD-")
-        if usaf.startswith("48") and usaf.endswith("0"):
-            assert wsis, f"{code} is a WMO block-48 station without a WSI"
-    assert held == len(with_wsi)
+    wmo = wmo_positions()
+    with_wsi = {code: (wsis, (lon, lat)) for code, wsis, lon, lat in rows if wsis}
+    assert len(with_wsi) == 24 == held
+    for code, (wsis, position) in with_wsi.items():
+        assert len(wsis) == 1 and WMO_WSI.match(wsis[0]), code
+        index = wsis[0].rsplit("-", 1)[1]
+        assert distance_m(wmo[index], position) <= 5000, code
+
+
+def test_isd_numbers_that_are_another_site_in_wmos_list_get_no_wsi(seeded: tuple) -> None:  # type: ignore[type-arg]
+    engine = seeded[0]
+    with engine.connect() as conn:
+        wsis = dict(conn.execute(text("SELECT national_code, wigos_ids FROM station")).all())
+    # Noi Bai airport is 21 km from WMO 48820 (Ha Noi/Lang); Vinh 8 km, Phu Bai 13 km (WMO 48852 is Hue),
+    # Da Nang airport 16 km from WMO 48855; Sa Pa's 48802 is not in WMO's list at all.
+    for code in ("ISD-488200", "ISD-488450", "ISD-488520", "ISD-488550", "ISD-488020"):
+        assert wsis[code] == [], code
+    assert wsis["ISD-488390"] == ["0-20000-0-48839"]  # Bach Long Vi agrees to 0.1 km
 
 
 def test_seeded_stations_have_a_province_except_the_open_sea_platform_and_closed_ones_a_date(
