@@ -230,7 +230,10 @@ def test_admins_set_review_required_and_the_default_follows_the_kind(
     assert turned.status_code == 200 and turned.json()["review_required"] is False
     assert client.post(STATIONS, json=station_body(), headers=world.editor).status_code == 201
     assert_problem(
-        client.patch(f"{orgs}/MOT", json={"kind": "partner"}, headers=world.admin), 422, "invalid-body", "#/kind"
+        client.patch(f"{orgs}/MOT", json={"kind": "partner"}, headers=world.admin),
+        422,
+        "invalid-body",
+        "#/kind",
     )
 
 
