@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import ConfigDict
-from sqlalchemy import Boolean, Column, DateTime, String
+from sqlalchemy import Boolean, Column, DateTime, String, false
 from sqlmodel import Field, SQLModel
 
 from domain.db.clock import stamp_field
@@ -47,7 +47,8 @@ class Organization(OrganizationBase, table=True):
     __tablename__ = "organization"
     code: str = Field(primary_key=True, max_length=32)
     kind: OrganizationKind = Field(sa_column=Column(String(32), nullable=False))
-    review_required: bool = Field(sa_column=Column(Boolean, nullable=False))
+    # the application applies the default by kind (OrganizationCreate); the column's default is for raw inserts
+    review_required: bool = Field(sa_column=Column(Boolean, nullable=False, server_default=false()))
     created_at: datetime = stamp_field()
 
 

@@ -52,6 +52,8 @@ def select_requests(
 
 def select_queue(session: Session) -> tuple[int, datetime | None, datetime]:
     """Return the number of submitted requests, the oldest one's submission time, and the database's clock."""
-    stmt = select(func.count(), func.min(C.submitted_at), func.clock_timestamp()).where(C.status == "submitted")
+    stmt = select(func.count(), func.min(C.submitted_at), func.clock_timestamp()).where(
+        C.status == "submitted"
+    )
     count, oldest, now = session.execute(stmt).one()
     return int(count), oldest, now

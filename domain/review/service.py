@@ -181,4 +181,6 @@ def withdraw_change_request(
 def queue_state(session: Session) -> QueueState:
     """Return how many requests wait for a decision and how long the oldest has waited (seconds)."""
     count, oldest, now = queries.select_queue(session)
-    return QueueState(submitted=count, oldest_age_s=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    return QueueState(
+        submitted=count, oldest_age_s=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+    )

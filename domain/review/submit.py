@@ -89,13 +89,15 @@ def close_station(
 
 
 def import_stations(
-    session: Session, *, principal: Principal, upload: Upload, dry_run: bool, default_owner: str | None
-) -> ImportReport | ChangeRequest:
+    session: Session, *, principal: Principal, upload: Upload, dry_run: bool, default_owner: str | None,
+    progress: imports.Progress | None = None,
+) -> ImportReport | ChangeRequest:  # fmt: skip
     """Import a station list, or check it and submit it for review (when it would change anything)."""
     reviewed = not dry_run and needs_review(session, principal=principal)
     report = imports.import_stations(
-        session, principal=principal, upload=upload, dry_run=dry_run or reviewed, default_owner=default_owner
-    )
+        session, principal=principal, upload=upload, dry_run=dry_run or reviewed,
+        default_owner=default_owner, progress=progress,
+    )  # fmt: skip
     if not reviewed or report.created + report.updated == 0:
         report.dry_run = dry_run
         return report

@@ -6,7 +6,7 @@ Create Date: 2026-12-05 09:00:00
 
 organization.review_required is true for ministries, provinces and enterprises, false for the
 national agency and partners (the application applies the same default to new organizations; admins
-change it). A change request keeps what was submitted until a reviewer decides; a new station is
+change it; the column's own default, false, only serves raw inserts). A change request keeps what was submitted until a reviewer decides; a new station is
 written to `station` only when approved, so `change_request.station_id` has no foreign key.
 """
 
@@ -28,7 +28,6 @@ def upgrade() -> None:
         sa.Column("review_required", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.execute("UPDATE organization SET review_required = kind IN ('ministry', 'province', 'enterprise')")
-    op.alter_column("organization", "review_required", server_default=None)
     op.add_column("station_revision", sa.Column("approved_by", sa.String(length=200), nullable=True))
     op.create_table(
         "change_request",

@@ -254,7 +254,7 @@ def test_a_reviewer_edits_directly_under_an_admins_rules_and_sees_restricted_sta
 
 def test_metrics_show_the_queue_length_and_the_oldest_age(client: TestClient, world: ReviewWorld) -> None:
     def gauge(name: str) -> float:
-        lines = [l for l in client.get("/metrics").text.splitlines() if l.startswith(name + " ")]
+        lines = [x for x in client.get("/metrics").text.splitlines() if x.startswith(name + " ")]
         return float(lines[0].split()[1])
 
     assert gauge("hydromet_change_requests_submitted") == 0
