@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from api.deps import PagingDep, SessionDep, StaffDep, strict_query
+from api.deps import PagingDep, ReadSessionDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
 from domain.review import service
 from domain.review.models import ChangeRequest, ChangeRequestPublic, ChangeStatus, Decision
@@ -44,7 +44,7 @@ def accepted(request: Request, change: ChangeRequest) -> Response:
     "", response_model=ChangeRequestPage, responses=ERRORS, summary="List change requests, oldest first"
 )
 def list_change_requests(
-    request: Request, session: SessionDep, principal: StaffDep, page: PagingDep,
+    request: Request, session: ReadSessionDep, principal: StaffDep, page: PagingDep,
     status: Annotated[ChangeStatus | None, Query(description="submitted, approved, rejected, withdrawn, stale")] = None,
     organization: Annotated[str | None, Query(max_length=32)] = None,
     station_id: uuid.UUID | None = None,
@@ -59,7 +59,7 @@ def list_change_requests(
 
 @router.get("/{change_request_id}", response_model=ChangeRequestPublic, responses=ERRORS)
 def get_change_request(
-    session: SessionDep, principal: StaffDep, change_request_id: uuid.UUID
+    session: ReadSessionDep, principal: StaffDep, change_request_id: uuid.UUID
 ) -> ChangeRequestPublic:
     return public(service.get_change_request(session, principal=principal, request_id=change_request_id))
 

@@ -52,8 +52,11 @@ def register_station(
 
 def update_station(
     session: Session, *, principal: Principal, station_id: uuid.UUID, data: StationUpdate, if_match: int
-) -> Station | ChangeRequest:
-    """Change a station, or submit the change (made against revision `if_match`) for review."""
+) -> Station | ChangeRequest | None:
+    """Change a station, or submit the change (made against revision `if_match`) for review.
+
+    None when the organization is under review and the change would change nothing (no request).
+    """
     if not needs_review(session, principal=principal):
         return stations.update_station(
             session, principal=principal, station_id=station_id, data=data, if_match=if_match
@@ -63,6 +66,8 @@ def update_station(
     )
     payload = data.model_dump(mode="json", exclude_unset=True)
     diff = field_diff(before, changes)
+    if not diff:
+        return None
     request = _request(
         principal, ChangeKind.update, payload, diff, station_id=station_id, base_revision=before["revision"]
     )

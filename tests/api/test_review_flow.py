@@ -70,6 +70,19 @@ def test_change_and_closure_under_review_publish_nothing_until_approved(
     assert client.get(f"{STATIONS}/{station.id}", headers=world.editor).json()["name"] == "Trạm gốc"
     assert decide(client, world.reviewer, request["id"], "approve").status_code == 200
     assert client.get(f"{STATIONS}/{station.id}", headers=world.editor).json()["name"] == "Trạm đổi tên"
+    same = client.patch(
+        f"{STATIONS}/{station.id}", json={"name": "Trạm đổi tên"}, headers=world.editor | {"If-Match": '"r2"'}
+    )
+    assert same.status_code == 200 and same.headers["etag"] == '"r2"'  # nothing to review, nothing written
+    stale_etag = client.patch(
+        f"{STATIONS}/{station.id}", json={"name": "x"}, headers=world.editor | {"If-Match": '"r1"'}
+    )
+    assert_problem(stale_etag, 412, "precondition-failed")
+    assert_problem(
+        client.patch(f"{STATIONS}/{station.id}", json={"name": "x"}, headers=world.editor),
+        428,
+        "precondition-required",
+    )
 
     closing = client.request(
         "DELETE", f"{STATIONS}/{station.id}", json={"reason": "dời trạm"}, headers=world.editor
@@ -263,3 +276,30 @@ def test_metrics_show_the_queue_length_and_the_oldest_age(client: TestClient, wo
         submitted(client.post(STATIONS, json=station_body(), headers=world.editor), "create")
     assert gauge("hydromet_change_requests_submitted") == 2
     assert gauge("hydromet_change_requests_oldest_age_seconds") > 0
+
+
+def test_a_submission_is_checked_as_a_direct_write_and_refused_without_a_request(
+    client: TestClient, db: Session, world: ReviewWorld
+) -> None:
+    taken = make_station(db, "MOT")
+    make_org(db, "MOD")
+    other = make_station(db, "MOD")
+    outside = station_body(location={"type": "Point", "coordinates": [2.35, 48.85]})
+    assert_problem(
+        client.post(STATIONS, json=outside, headers=world.editor), 422, "point-outside-service-area"
+    )
+    dup = station_body(national_code=taken.national_code)
+    assert_problem(client.post(STATIONS, json=dup, headers=world.editor), 409, "duplicate-station-code")
+    assert_problem(
+        client.post(STATIONS, json=station_body(owner="MOD"), headers=world.editor), 403, "access-denied"
+    )
+    foreign = client.patch(
+        f"{STATIONS}/{other.id}", json={"name": "x"}, headers=world.editor | {"If-Match": '"r1"'}
+    )
+    assert_problem(foreign, 403, "access-denied")
+    assert_problem(
+        client.request("DELETE", f"{STATIONS}/{other.id}", json={"reason": "x"}, headers=world.editor),
+        403,
+        "access-denied",
+    )
+    assert client.get(CHANGE_REQUESTS, headers=world.reviewer).json()["items"] == []
