@@ -48,7 +48,9 @@ class Organization(OrganizationBase, table=True):
     code: str = Field(primary_key=True, max_length=32)
     kind: OrganizationKind = Field(sa_column=Column(String(32), nullable=False))
     # the application applies the default by kind (OrganizationCreate); the column's default is for raw inserts
-    review_required: bool = Field(sa_column=Column(Boolean, nullable=False, server_default=false()))
+    review_required: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     created_at: datetime = stamp_field()
 
 
