@@ -101,7 +101,7 @@ def import_stations(
     reviewed = not dry_run and needs_review(session, principal=principal)
     report = imports.import_stations(
         session, principal=principal, upload=upload, dry_run=dry_run or reviewed,
-        default_owner=default_owner, progress=progress,
+        default_owner=default_owner, progress=progress, keep_plan=reviewed,
     )  # fmt: skip
     if not reviewed or report.created + report.updated == 0:
         report.dry_run = dry_run
