@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from domain.access.models import OrganizationKind, Role
 from tests.factories import make_key, make_org, make_station, station_body
+from tests.factories_equipment import item_body, load_kinds
 from tests.factories_registry import STATIONS, assert_problem
 from tests.factories_review import CHANGE_REQUESTS, ReviewWorld, decide, make_review_world, submitted
 
@@ -302,4 +303,20 @@ def test_a_submission_is_checked_as_a_direct_write_and_refused_without_a_request
         403,
         "access-denied",
     )
+    assert client.get(CHANGE_REQUESTS, headers=world.reviewer).json()["items"] == []
+
+
+def test_equipment_and_maintenance_stay_direct_for_an_organization_under_review(
+    client: TestClient, db: Session, world: ReviewWorld
+) -> None:
+    load_kinds(db)
+    station = make_station(db, "MOT")
+    installed = client.post(f"{STATIONS}/{station.id}/equipment", json=item_body(), headers=world.editor)
+    assert installed.status_code == 201, installed.text
+    item_id = installed.json()["id"]
+    record = {"action": "inspection", "performed_on": "2024-02-01"}
+    done = client.post(f"/api/v1/equipment/{item_id}/maintenance", json=record, headers=world.editor)
+    assert done.status_code == 201, done.text
+    history = client.get(f"{STATIONS}/{station.id}/history", headers=world.editor).json()["items"]
+    assert history[-1]["op"] == "equipment_add" and history[-1]["approved_by"] is None
     assert client.get(CHANGE_REQUESTS, headers=world.reviewer).json()["items"] == []
