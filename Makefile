@@ -14,6 +14,7 @@ setup:
 run: setup
 	@export HYDROMET_DATABASE_URL="$${HYDROMET_DATABASE_URL:-$(LOCAL_DB_URL)}"; \
 	$(VENV)/hydromet migrate && $(VENV)/hydromet seed && $(VENV)/hydromet keys dev-admin && \
+	$(VENV)/hydromet keys dev-reviewer && \
 	exec $(VENV)/hydromet serve
 
 test:

@@ -92,26 +92,34 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_keys_dev_admin(_args: argparse.Namespace) -> int:
-    """Print a development admin key once, keeping it in a mode-600 file; reuse it while it works."""
-    settings = get_settings()
-    path = Path(settings.dev_admin_key_file)
-    with session_scope(make_engine(settings)) as session:
+def _dev_key(role: Role, path: Path) -> int:
+    """Print a development key of the national agency once, keeping it in a mode-600 file; reuse it while it works."""
+    with session_scope(make_engine(get_settings())) as session:
         if path.exists():
             try:
-                authenticate(session, secret=path.read_text().strip())
-                say(f"development admin key: in {path} (Authorization: Bearer $(cat {path}))")
-                return 0
+                if authenticate(session, secret=path.read_text().strip()).role is role:
+                    say(f"development {role} key: in {path} (Authorization: Bearer $(cat {path}))")
+                    return 0
             except DomainError:
                 pass
-        _, secret = create_key(session, organization="NCHMF", role=Role.admin, label="development admin")
+        _, secret = create_key(session, organization="NCHMF", role=role, label=f"development {role}")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(secret + "\n")
     os.chmod(path, 0o600)
-    say(f"development admin key (shown once, kept in {path}):\n  {secret}")
+    say(f"development {role} key (shown once, kept in {path}):\n  {secret}")
     return 0
+
+
+def cmd_keys_dev_admin(_args: argparse.Namespace) -> int:
+    """Print a development admin key once, keeping it in a mode-600 file; reuse it while it works."""
+    return _dev_key(Role.admin, Path(get_settings().dev_admin_key_file))
+
+
+def cmd_keys_dev_reviewer(_args: argparse.Namespace) -> int:
+    """The same for a reviewer key of the national agency, kept next to the admin key (dev-reviewer-key)."""
+    return _dev_key(Role.reviewer, Path(get_settings().dev_admin_key_file).with_name("dev-reviewer-key"))
 
 
 def _pg_tool(name: str) -> str:
@@ -143,7 +151,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_import_stations(args: argparse.Namespace) -> int:
     """Import a station list (CSV or GeoJSON) as the system admin, or as an editor of --org."""
     from domain.imports.rules import ImportRejected, Upload
-    from domain.imports.service import import_stations
+    from domain.review.models import ChangeRequest
+    from domain.review.submit import import_stations
 
     path = Path(args.file)
     if not path.is_file():
@@ -169,6 +178,11 @@ def cmd_import_stations(args: argparse.Namespace) -> int:
                 say(f"  line {error['line']}, {error['field']} '{error['value']}': {error['reason']}")
             say(f"import refused: {exc.detail}")
             return 1
+    if isinstance(report, ChangeRequest):
+        counts = report.report or {}
+        say(f"{args.org} is under review: nothing written; change request {report.id} submitted "
+            f"({counts.get('created')} created, {counts.get('updated')} updated once approved)")  # fmt: skip
+        return 0
     done = "dry run, nothing written" if args.dry_run else "imported"
     say(f"{done}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged")
     return 0
@@ -193,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--id")
     group.add_argument("--prefix")
     keys.add_parser("dev-admin", help="print (once) and keep a development admin key")
+    keys.add_parser("dev-reviewer", help="print (once) and keep a development reviewer key")
     sub.add_parser("backup", help="dump the database with pg_dump").add_argument("file")
     restore = sub.add_parser("restore", help="restore a dump with pg_restore (one transaction)")
     restore.add_argument("file")
@@ -211,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve, "migrate": cmd_migrate, "seed": cmd_seed,
     "keys create": cmd_keys_create, "keys revoke": cmd_keys_revoke, "keys dev-admin": cmd_keys_dev_admin,
+    "keys dev-reviewer": cmd_keys_dev_reviewer,
     "backup": cmd_backup, "restore": cmd_restore, "import stations": cmd_import_stations,
 }  # fmt: skip
 

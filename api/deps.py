@@ -107,9 +107,9 @@ OptionalPrincipalDep = Annotated[Principal, Depends(optional_principal)]
 
 
 async def staff_principal(request: Request, session: ReadSessionDep) -> Principal:
-    """Return the caller if it is registry staff (admin, editor, viewer); partners use /share/v1."""
+    """Return the caller if it is registry staff (admin, reviewer, editor, viewer); partners use /share/v1."""
     principal = await current_principal(request, session)
-    require_role(principal, Role.admin, Role.editor, Role.viewer)
+    require_role(principal, Role.admin, Role.reviewer, Role.editor, Role.viewer)
     return principal
 
 

@@ -20,9 +20,16 @@ HUE = (107.59, 16.46)
 
 
 def make_org(
-    db: Session, code: str = "MOC", kind: OrganizationKind = OrganizationKind.ministry
+    db: Session,
+    code: str = "MOC",
+    kind: OrganizationKind = OrganizationKind.ministry,
+    review_required: bool = False,
 ) -> Organization:
-    org = ensure_organization(db, data=OrganizationCreate(code=code, name=f"Organization {code}", kind=kind))
+    """Return the organization, created if new; without review unless asked (tests of direct writes)."""
+    data = OrganizationCreate(
+        code=code, name=f"Organization {code}", kind=kind, review_required=review_required
+    )
+    org = ensure_organization(db, data=data)
     db.commit()
     return org
 

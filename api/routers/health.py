@@ -1,9 +1,20 @@
 """Liveness with database reachability, and Prometheus metrics."""
 
+import logging
+from collections.abc import Iterator
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import text
+from sqlmodel import Session
+
+from api.deps import ReadSessionDep
+from domain.review.service import queue_state
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
 
@@ -22,6 +33,33 @@ def health(request: Request) -> JSONResponse:
     )
 
 
+class ReviewQueue(Collector):
+    """The review queue, read from the database at scrape time (the same answer from every API process)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            state = queue_state(self.session)
+        except Exception:  # an unreachable database must not take the other metrics down
+            log.warning("review queue metrics unavailable", exc_info=True)
+            return
+        yield GaugeMetricFamily(
+            "hydromet_change_requests_submitted",
+            "Change requests waiting for a decision",
+            value=state.submitted,
+        )
+        yield GaugeMetricFamily(
+            "hydromet_change_requests_oldest_age_seconds",
+            "How long the oldest submitted change request has waited (0 when none)",
+            value=state.oldest_age_s,
+        )
+
+
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+def metrics(request: Request, session: ReadSessionDep) -> Response:
+    queue = CollectorRegistry(auto_describe=False)
+    queue.register(ReviewQueue(session))
+    body = generate_latest(request.app.state.metrics.registry) + generate_latest(queue)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

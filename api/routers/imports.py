@@ -2,16 +2,18 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.deps import PrincipalDep, SessionDep, strict_query
 from api.errors import PROBLEM, Problem, problem_responses
+from api.routers.change_requests import ACCEPTED, accepted
 from domain.errors import RuleViolation
-from domain.imports import service
 from domain.imports.rules import Upload
+from domain.review import submit
+from domain.review.models import ChangeRequest
 
 router = APIRouter(prefix="/imports", tags=["imports"], dependencies=[Depends(strict_query)])
 
@@ -35,7 +37,11 @@ line ends are fine) and at most HYDROMET_MAX_IMPORT_BYTES (50 MiB by default; 41
 
 All or nothing: when any row has an error, nothing is written and the answer is a 422 problem whose
 `errors` list every bad row (line, field, value, reason) with the counts the other rows would give.
-`dry_run=true` checks everything, including against the registry, and writes nothing."""
+`dry_run=true` checks everything, including against the registry, and writes nothing.
+
+For an editor of an organization under review (`review_required`), a file that would change
+anything is checked as a dry run and submitted as a change request (202 with its Location): nothing
+is written until a reviewer approves it, and the approval runs the import in one transaction."""
 
 _FILE_SCHEMA = {"type": "string", "description": "the station list"}
 _GEOJSON_SCHEMA = {"type": "object", "description": "a GeoJSON FeatureCollection of Point features"}
@@ -85,13 +91,17 @@ class ImportProblem(Problem, ImportReportPublic):
     """A refused import: the problem, and the report with every bad row; nothing was written."""
 
 
-RESPONSES = problem_responses(400, 401, 403, 409, 413) | {
-    422: {
-        "model": ImportProblem,
-        "content": {PROBLEM: {}},
-        "description": "Rows with errors; nothing written",
+RESPONSES = (
+    ACCEPTED
+    | problem_responses(400, 401, 403, 409, 413)
+    | {
+        422: {
+            "model": ImportProblem,
+            "content": {PROBLEM: {}},
+            "description": "Rows with errors; nothing written",
+        }
     }
-}
+)
 
 
 async def read_upload(request: Request) -> Upload:
@@ -124,14 +134,16 @@ async def import_stations(
     owner: Annotated[
         str | None, Query(max_length=32, description="owner of new stations whose row names none")
     ] = None,
-) -> ImportReportPublic:
+) -> ImportReportPublic | Response:
     upload = await read_upload(request)
     report = await run_in_threadpool(
-        service.import_stations,
+        submit.import_stations,
         session,
         principal=principal,
         upload=upload,
         dry_run=dry_run,
         default_owner=owner,
     )
+    if isinstance(report, ChangeRequest):
+        return accepted(request, report)
     return ImportReportPublic.model_validate(report.as_dict())

@@ -9,7 +9,13 @@ from pydantic import BaseModel
 from api.deps import KeyCacheDep, PrincipalDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
 from domain.access import service
-from domain.access.models import ApiKeyPublic, OrganizationCreate, OrganizationPublic, Role
+from domain.access.models import (
+    ApiKeyPublic,
+    OrganizationCreate,
+    OrganizationPublic,
+    OrganizationUpdate,
+    Role,
+)
 from domain.access.rules import require_role
 
 router = APIRouter(tags=["organizations"], dependencies=[Depends(strict_query)])
@@ -47,6 +53,14 @@ def get_organization(session: SessionDep, _principal: StaffDep, organization_id:
     return OrganizationPublic.model_validate(
         service.get_organization(session, code=organization_id), from_attributes=True
     )
+
+
+@router.patch("/organizations/{organization_id}", response_model=OrganizationPublic, responses=ERRORS)
+def change_organization(
+    session: SessionDep, principal: PrincipalDep, organization_id: str, data: OrganizationUpdate
+) -> OrganizationPublic:
+    org = service.change_organization(session, principal=principal, code=organization_id, data=data)
+    return OrganizationPublic.model_validate(org, from_attributes=True)
 
 
 @router.post(

@@ -23,8 +23,11 @@ from api.deps import (
 )
 from api.errors import problem_responses
 from api.query import QueryModel, reads_query
+from api.routers.change_requests import ACCEPTED, accepted
 from domain.errors import InvalidQuery, PreconditionFailed, PreconditionRequired, RuleViolation
-from domain.station import reads, service
+from domain.review import submit
+from domain.review.models import ChangeRequest
+from domain.station import reads
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
 from domain.station.filters import StationFilter, parse_bbox, parse_enum_list, parse_near, split_list
 from domain.station.formats import csv_lines, geojson_page, json_page
@@ -174,12 +177,14 @@ def page_response(request: Request, result: reads.JsonPage, fmt: Format) -> Resp
     "",
     status_code=201,
     response_model=StationPublic,
-    responses=ERRORS | problem_responses(409, 422),
+    responses=ERRORS | problem_responses(409, 422) | ACCEPTED,
 )
 def register_station(
     request: Request, session: SessionDep, principal: StaffDep, data: StationCreate
 ) -> Response:
-    station = service.register_station(session, principal=principal, data=data)
+    station = submit.register_station(session, principal=principal, data=data)
+    if isinstance(station, ChangeRequest):
+        return accepted(request, station)
     text, revision = reads.get_station_json(session, principal=principal, station_id=station.id)
     location = str(request.url_for("get_station", station_id=station.id))
     return Response(
@@ -203,25 +208,31 @@ def get_station(
 @router.patch(
     "/{station_id}",
     response_model=StationPublic,
-    responses=ERRORS | problem_responses(409, 412, 428),
+    responses=ERRORS | problem_responses(409, 412, 428) | ACCEPTED,
 )
 def update_station(
-    session: SessionDep, principal: StaffDep, station_id: uuid.UUID, data: StationUpdate,
+    request: Request, session: SessionDep, principal: StaffDep, station_id: uuid.UUID, data: StationUpdate,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:  # fmt: skip
     expected = parse_if_match(if_match)
-    service.update_station(session, principal=principal, station_id=station_id, data=data, if_match=expected)
+    done = submit.update_station(
+        session, principal=principal, station_id=station_id, data=data, if_match=expected
+    )
+    if isinstance(done, ChangeRequest):
+        return accepted(request, done)
     text, revision = reads.get_station_json(session, principal=principal, station_id=station_id)
     return Response(text, media_type="application/json", headers={"ETag": etag(revision)})
 
 
-@router.delete("/{station_id}", response_model=StationPublic, responses=ERRORS)
+@router.delete("/{station_id}", response_model=StationPublic, responses=ERRORS | ACCEPTED)
 def close_station(
-    session: SessionDep, principal: StaffDep, station_id: uuid.UUID,
+    request: Request, session: SessionDep, principal: StaffDep, station_id: uuid.UUID,
     data: Annotated[StationClose | None, Body()] = None, reason: str | None = None,
 ) -> Response:  # fmt: skip
     body = data or close_by_query(reason)
-    service.close_station(session, principal=principal, station_id=station_id, data=body)
+    done = submit.close_station(session, principal=principal, station_id=station_id, data=body)
+    if isinstance(done, ChangeRequest):
+        return accepted(request, done)
     text, revision = reads.get_station_json(session, principal=principal, station_id=station_id)
     return Response(text, media_type="application/json", headers={"ETag": etag(revision)})
 

@@ -36,6 +36,7 @@
     gapLayer: null,
     seaLabels: [],
     icons: new Map(),
+    pendingLayer: null,
   };
   const $ = (sel) => document.querySelector(sel);
 
@@ -281,6 +282,29 @@
     await state.base;
     if (token === state.loadToken) document.body.dataset.state = "ready";
   }
+  // ---- change requests waiting for review (only a key that sees them gets any) ----------------
+  function pendingText(r) {
+    const after = (name) => (r.diff.find((d) => d.field === name) || {}).after;
+    const what = after("national_code") || after("name") || r.station_id || (r.report || {}).created + "+" + (r.report || {}).updated;
+    return `${t("pending_" + r.kind)}: ${what} (${r.organization})`;
+  }
+  async function loadPending() {
+    if (state.pendingLayer) state.pendingLayer.remove();
+    state.pendingLayer = null;
+    $("#pending-box").hidden = true;
+    if (state.mode !== "staff") return;
+    let body;
+    try { body = await getJSON("/api/v1/change-requests?status=submitted&limit=" + PAGE); } catch (err) { return; }
+    const items = body.items || [];
+    $("#pending").replaceChildren(...items.map((r) => el("li", { text: pendingText(r), "data-request": r.id })));
+    $("#pending-box").hidden = items.length === 0;
+    const dots = items
+      .map((r) => [r, (r.diff.find((d) => d.field === "location") || {}).after])
+      .filter(([r, at]) => r.kind === "create" && at && at.coordinates)
+      .map(([r, at]) => L.circleMarker([at.coordinates[1], at.coordinates[0]], { radius: 7, dashArray: "3", fillOpacity: 0.2, color: "#b8860b" })
+        .bindTooltip(pendingText(r)));
+    state.pendingLayer = L.layerGroup(dots).addTo(map);
+  }
   function fillOwners() {
     const list = $("#owners");
     list.replaceChildren(...[...state.owners].sort().map((code) => el("option", { value: code })));
@@ -504,6 +528,7 @@
     clearGap();
     for (const input of $("#gaps").elements) input.disabled = state.mode !== "staff" && input.id !== "gap-clear";
     await loadStations();
+    await loadPending();
   }
   function fillSelects() {
     for (const select of document.querySelectorAll("select[data-options]")) {
@@ -592,6 +617,7 @@
     markerCount: () => cluster.getLayers().length,
     zoneFeatureCount: (category) => state.zoneLayers[category] ? state.zoneLayers[category].getLayers().length : 0,
     gapDrawn: () => Boolean(state.gapLayer && state.gapLayer.getLayers().length),
+    pendingCount: () => (state.pendingLayer ? state.pendingLayer.getLayers().length : 0),
     search: (text) => {
       $("#search").value = text;
       return searchResults().length;

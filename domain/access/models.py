@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import ConfigDict
-from sqlalchemy import Column, DateTime, String
+from sqlalchemy import Boolean, Column, DateTime, String, false
 from sqlmodel import Field, SQLModel
 
 from domain.db.clock import stamp_field
@@ -25,6 +25,15 @@ class Role(StrEnum):
     editor = "editor"
     viewer = "viewer"
     partner = "partner"
+    reviewer = "reviewer"
+
+
+# The national agency's station powers: every station visible (restricted included) and editable
+# directly; admins and reviewers both hold them (a reviewer is not an admin of keys, zones or norms).
+NATIONAL_ROLES = (Role.admin, Role.reviewer)
+REVIEWED_KINDS = frozenset(
+    {OrganizationKind.ministry, OrganizationKind.province, OrganizationKind.enterprise}
+)
 
 
 class OrganizationBase(SQLModel):
@@ -38,6 +47,10 @@ class Organization(OrganizationBase, table=True):
     __tablename__ = "organization"
     code: str = Field(primary_key=True, max_length=32)
     kind: OrganizationKind = Field(sa_column=Column(String(32), nullable=False))
+    # the application applies the default by kind (OrganizationCreate); the column's default is for raw inserts
+    review_required: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     created_at: datetime = stamp_field()
 
 
@@ -45,9 +58,23 @@ class OrganizationCreate(OrganizationBase):
     """Body of POST /organizations; created_at and other server-set fields are refused."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    review_required: bool | None = Field(
+        default=None,
+        description="Editors' station changes wait for a reviewer; default: true for ministries, "
+        "provinces and enterprises, false for the national agency and partners",
+    )
+
+
+class OrganizationUpdate(SQLModel):
+    """Body of PATCH /organizations/{id} (admins): what may change after creation."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    review_required: bool | None = None
 
 
 class OrganizationPublic(OrganizationBase):
+    review_required: bool
     created_at: datetime
 
 
@@ -86,6 +113,11 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.admin
+
+    @property
+    def has_national_powers(self) -> bool:
+        """Return True for admins and reviewers: every station visible and directly editable."""
+        return self.role in NATIONAL_ROLES
 
     @property
     def actor(self) -> str:

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from domain.access.models import Principal, Role
+from domain.access.models import REVIEWED_KINDS, OrganizationKind, Principal, Role
 from domain.errors import AccessDenied
 
 KEY_PREFIX = "hm"
@@ -36,7 +36,7 @@ def require_role(principal: Principal, *roles: Role) -> None:
 
 def require_writer_of(principal: Principal, owner: str) -> None:
     """Raise AccessDenied unless the principal may change a station owned by `owner`."""
-    if principal.role is Role.admin:
+    if principal.has_national_powers:
         return
     if principal.role is Role.editor and principal.organization == owner:
         return
@@ -45,8 +45,18 @@ def require_writer_of(principal: Principal, owner: str) -> None:
 
 def can_see_restricted(principal: Principal, owner: str, operator: str | None) -> bool:
     """Return True when the principal may see a restricted station of this owner/operator."""
-    if principal.role is Role.admin:
+    if principal.has_national_powers:
         return True
     if principal.role in (Role.editor, Role.viewer):
         return principal.organization in (owner, operator)
     return False
+
+
+def review_by_default(kind: OrganizationKind) -> bool:
+    """Return whether an organization of this kind has its editors' changes reviewed by default."""
+    return kind in REVIEWED_KINDS
+
+
+def is_reviewed(principal: Principal, review_required: bool) -> bool:
+    """Return True when the principal's station changes must go through a change request."""
+    return review_required and principal.role is Role.editor

@@ -8,9 +8,9 @@ from sqlmodel import Session
 
 from domain.access import queries
 from domain.access.cache import CachedKey, KeyCache
-from domain.access.models import ApiKey, Organization, OrganizationCreate, Principal, Role
-from domain.access.rules import hash_key, key_is_live, new_key, require_role
-from domain.errors import Conflict, NotFound, Unauthenticated
+from domain.access.models import ApiKey, Organization, OrganizationCreate, OrganizationUpdate, Principal, Role
+from domain.access.rules import hash_key, is_reviewed, key_is_live, new_key, require_role, review_by_default
+from domain.errors import AccessDenied, Conflict, NotFound, Unauthenticated
 
 
 class OrganizationNotFound(NotFound):
@@ -41,12 +41,52 @@ def list_organizations(session: Session) -> list[Organization]:
     return queries.select_organizations(session)
 
 
+def _new_organization(data: OrganizationCreate) -> Organization:
+    review = review_by_default(data.kind) if data.review_required is None else data.review_required
+    return Organization.model_validate(data.model_dump() | {"review_required": review})
+
+
+def change_organization(
+    session: Session, *, principal: Principal, code: str, data: OrganizationUpdate
+) -> Organization:
+    """Change an organization's name or whether its editors' changes are reviewed (admins only)."""
+    require_role(principal, Role.admin)
+    org = get_organization(session, code=code)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(org, key, value)
+    session.commit()
+    return org
+
+
+class ReviewRequired(AccessDenied):
+    code = "review-required"
+    title = "Changes of this organization are reviewed before they are published"
+
+
+def needs_review(session: Session, *, principal: Principal) -> bool:
+    """Return True when the principal's station changes must be submitted as change requests."""
+    if principal.role is not Role.editor or principal.organization is None:
+        return False
+    org = session.get(Organization, principal.organization)
+    return org is not None and is_reviewed(principal, org.review_required)
+
+
+def check_direct_write(session: Session, *, principal: Principal, approved_by: str | None) -> None:
+    """Raise ReviewRequired when the principal may not change published stations without approval."""
+    if approved_by is None and needs_review(session, principal=principal):
+        raise ReviewRequired(
+            f"station changes of {principal.organization} are reviewed: submit them as change requests "
+            "(POST/PATCH/DELETE /api/v1/stations or POST /api/v1/imports/stations answer 202 with one)"
+        )
+
+
 def register_organization(
     session: Session, *, principal: Principal, data: OrganizationCreate
 ) -> Organization:
     """Create an organization (admins only)."""
     require_role(principal, Role.admin)
-    org = Organization.model_validate(data)
+    org = _new_organization(data)
     session.add(org)
     try:
         session.flush()
@@ -61,7 +101,7 @@ def ensure_organization(session: Session, *, data: OrganizationCreate) -> Organi
     """Create the organization if its code is new (for seeding); no commit."""
     org = session.get(Organization, data.code)
     if org is None:
-        org = Organization.model_validate(data)
+        org = _new_organization(data)
         session.add(org)
         session.flush()
     return org

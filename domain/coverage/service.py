@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 def _visibility(principal: Principal) -> tuple[bool, str | None]:
     """Return (sees everything, organization whose restricted stations it also sees)."""
-    if principal.role is Role.admin:
+    if principal.has_national_powers:
         return True, None
     if principal.role in (Role.editor, Role.viewer):
         return False, principal.organization

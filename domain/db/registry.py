@@ -7,6 +7,7 @@ import domain.coverage.models
 import domain.equipment.models
 import domain.maintenance.models
 import domain.province.models
+import domain.review.models
 import domain.sharing.models
 import domain.station.models
 import domain.zone.models  # noqa: F401

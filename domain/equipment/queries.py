@@ -22,7 +22,7 @@ def station_visible(principal: Principal) -> ColumnElement[bool]:
     Mirrors the station area's rule (restricted stations only to their owner/operator and admins);
     kept here because one area never imports another's queries.
     """
-    if principal.role is Role.admin:
+    if principal.has_national_powers:
         return true()
     open_: ColumnElement[bool] = S.data_policy != "restricted"
     if principal.role in (Role.editor, Role.viewer) and principal.organization:

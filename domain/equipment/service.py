@@ -134,7 +134,7 @@ def install_equipment(
     reason: str | None = None,
 ) -> list[EquipmentItem]:  # fmt: skip
     """Install items at a station in one revision; the station's automation follows its equipment."""
-    require_role(principal, Role.admin, Role.editor)
+    require_role(principal, Role.admin, Role.reviewer, Role.editor)
     station = _station_for_change(session, principal, station_id)
     if station.status == "closed":
         raise StationNotEquippable(f"station {station_id} is closed", station_id=str(station_id))
@@ -150,7 +150,7 @@ def install_equipment(
 def _item_for_change(
     session: Session, principal: Principal, equipment_id: uuid.UUID
 ) -> tuple[EquipmentItem, Station]:
-    require_role(principal, Role.admin, Role.editor)
+    require_role(principal, Role.admin, Role.reviewer, Role.editor)
     item = queries.select_item(session, equipment_id, lock=True)
     if item is None or queries.select_visible_station(session, item.station_id, principal) is None:
         raise EquipmentNotFound(f"no equipment item {equipment_id}", equipment_id=str(equipment_id))

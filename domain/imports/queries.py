@@ -291,10 +291,12 @@ _CARRIED = """coalesce((SELECT jsonb_build_object('equipment', r.state -> 'equip
   FROM station_revision r WHERE r.station_id = s.id AND r.state -> 'equipment' IS NOT NULL
   ORDER BY r.revision DESC LIMIT 1), '{}'::jsonb)"""
 INSERT_REVISIONS = text(f"""
-INSERT INTO station_revision (station_id, revision, op, actor, organization, at, reason, changes, state)
+INSERT INTO station_revision (station_id, revision, op, actor, organization, at, reason, changes, state,
+                              approved_by)
 SELECT st.id, st.revision, 'import', :actor, :organization, :at,
        format('%s, %s %s', CAST(:reason AS text), CAST(:unit AS text), st.line),
-       CASE WHEN st.before IS NULL THEN {_CREATED} ELSE {_UPDATED} END, st.state || st.carried
+       CASE WHEN st.before IS NULL THEN {_CREATED} ELSE {_UPDATED} END, st.state || st.carried,
+       CAST(:approved_by AS text)
 FROM (SELECT s.*, p.line, p.before, {_state("s")} AS state, {_CARRIED} AS carried
       FROM import_plan p JOIN station s ON s.id = p.id OFFSET 0) st
 """)
@@ -354,13 +356,36 @@ def plan_changes(
     return int(created), int(updated), int(staged)
 
 
+TARGET_REVISIONS = text(
+    "SELECT s.id::text, s.revision FROM station s WHERE s.id IN (SELECT station_id FROM import_target)"
+)
+PLANNED_ROWS = text("""
+SELECT p.line, p.national_code, CASE WHEN p.is_new THEN 'create' ELSE 'update' END,
+       CASE WHEN p.is_new THEN NULL ELSE p.id::text END
+FROM import_plan p ORDER BY p.line
+""")
+
+
+def select_target_revisions(session: Session) -> dict[str, int]:
+    """Return {station id: revision} of the stations the staged rows matched."""
+    return {str(sid): int(rev) for sid, rev in session.execute(TARGET_REVISIONS)}
+
+
+def select_planned_rows(session: Session) -> list[dict[str, Any]]:
+    """Return the planned rows: line, national code, action (create or update) and station id."""
+    keys = ("line", "national_code", "action", "station_id")
+    return [dict(zip(keys, row, strict=True)) for row in session.execute(PLANNED_ROWS)]
+
+
 def write_plan(
-    session: Session, *, at: Any, actor: str, organization: str | None, reason: str, unit: str
-) -> None:
+    session: Session, *, at: Any, actor: str, organization: str | None, reason: str, unit: str,
+    approved_by: str | None = None,
+) -> None:  # fmt: skip
     """Write the plan: stations updated and created, their WIGOS ids, one revision each."""
     session.execute(UPDATE_STATIONS, {"at": at})
     session.execute(INSERT_STATIONS, {"at": at})
     session.execute(DROP_WSIS)
     session.execute(INSERT_WSIS)
     params = {"at": at, "actor": actor, "organization": organization, "reason": reason, "unit": unit}
+    params["approved_by"] = approved_by
     session.execute(INSERT_REVISIONS, params)

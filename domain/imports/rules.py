@@ -34,6 +34,19 @@ class ImportConflict(Conflict):
     title = "A concurrent change touched the same stations; nothing was written"
 
 
+class ImportTargetsChanged(Conflict):
+    code = "import-targets-changed"
+    title = "Stations of the import changed since it was checked; nothing was written"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportApproval:
+    """A reviewed import being applied: who approved it, and the revision of each station it matched."""
+
+    approved_by: str
+    base_revisions: dict[str, int]
+
+
 @dataclass(frozen=True, slots=True)
 class Upload:
     """An uploaded file: its bytes, and what the client says it is (media type, file name)."""
@@ -94,6 +107,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # kept for a change request (not part of the API's report): the stations matched and the plan
+    base_revisions: dict[str, int] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report in the API's JSON shape."""

@@ -4,6 +4,7 @@ import gc
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -11,16 +12,18 @@ from sqlmodel import Session
 
 from domain.access.models import Principal, Role
 from domain.access.rules import require_role
-from domain.access.service import OrganizationNotFound, get_organization
+from domain.access.service import OrganizationNotFound, check_direct_write, get_organization
 from domain.errors import AccessDenied
 from domain.geo import in_service_area
 from domain.imports import queries
 from domain.imports.rows import unit_of
 from domain.imports.rules import (
+    ImportApproval,
     ImportConflict,
     ImportFileUnreadable,
     ImportRejected,
     ImportReport,
+    ImportTargetsChanged,
     ParsedImport,
     RowError,
     Upload,
@@ -60,13 +63,21 @@ def import_stations(
     dry_run: bool,
     default_owner: str | None = None,
     progress: Progress | None = None,
+    approval: ImportApproval | None = None,
+    keep_plan: bool = False,
 ) -> ImportReport:
     """Import a station list: every row is written, or none; a dry run writes nothing.
 
-    Raises ImportRejected (with the full report) when any row has an error, ImportConflict when a
-    concurrent change took a code or identifier meanwhile.
+    With `keep_plan`, a dry run's report also holds the matched stations' revisions and the planned
+    rows (what a change request keeps); `approval` applies a reviewed import as its approver, unless a station it matched
+    changed since (ImportTargetsChanged). Raises ImportRejected (with the full report) when any row has
+    an error, ImportConflict when a concurrent change took a code or identifier meanwhile.
     """
-    require_role(principal, Role.admin, Role.editor)
+    require_role(principal, Role.admin, Role.reviewer, Role.editor)
+    if not dry_run:
+        check_direct_write(
+            session, principal=principal, approved_by=approval.approved_by if approval else None
+        )
     say = progress or _quiet
     owner = _default_owner(session, principal, default_owner)
     try:
@@ -75,7 +86,15 @@ def import_stations(
             say(
                 f"read {len(parsed.stations)} good rows and {len(parsed.errors)} errors ({parsed.source_format})"
             )
-            report = _run(session, principal, parsed, owner, dry_run, upload.filename, say)
+            report = _run(
+                session,
+                principal,
+                parsed,
+                owner,
+                _Mode(dry_run, dry_run and keep_plan, approval),
+                upload.filename,
+                say,
+            )
     except IntegrityError as exc:
         session.rollback()
         log.info("import refused by a concurrent change: %s", str(exc.orig).splitlines()[0])
@@ -121,7 +140,7 @@ def _rejected(report: ImportReport) -> ImportRejected:
 
 def _default_owner(session: Session, principal: Principal, requested: str | None) -> str | None:
     """Return the owner of new stations whose row names none: ?owner=, else the caller's organization."""
-    if requested is not None and principal.role is not Role.admin and requested != principal.organization:
+    if requested is not None and not principal.has_national_powers and requested != principal.organization:
         raise AccessDenied("only an admin may import stations for another organization", parameter="owner")
     code = requested or principal.organization
     if code is None:
@@ -137,12 +156,21 @@ def _default_owner(session: Session, principal: Principal, requested: str | None
     return code
 
 
+@dataclass(frozen=True, slots=True)
+class _Mode:
+    """How an import runs: a dry run or not, whether it keeps its plan (review), the approval it applies."""
+
+    dry_run: bool
+    keep_plan: bool
+    approval: ImportApproval | None
+
+
 def _run(
     session: Session,
     principal: Principal,
     parsed: ParsedImport,
     owner: str | None,
-    dry_run: bool,
+    mode: _Mode,
     filename: str | None,
     say: Progress,
 ) -> ImportReport:
@@ -158,6 +186,7 @@ def _run(
     queries.copy_stage(session, records)
     say(f"staged {len(records)} rows")
     queries.match_stations(session)
+    base_revisions = _check_targets(session, mode.approval) if mode.keep_plan or mode.approval else {}
     found = queries.select_row_errors(session, editor=editor, default_owner=owner, unit=unit)
     errors += [
         RowError(line, label_of(parsed.labels, field), value, reason) for line, field, value, reason in found
@@ -167,16 +196,27 @@ def _run(
     created, updated, staged = queries.plan_changes(
         session, default_owner=owner, offshore_m=OFFSHORE_PROVINCE_KM * 1000, today=now.date()
     )
-    report = ImportReport(dry_run, created, updated, staged - created - updated, sorted_errors(errors))
+    report = ImportReport(mode.dry_run, created, updated, staged - created - updated, sorted_errors(errors))
     say(f"checked: {len(report.errors)} errors; {_counts(report)}")
+    if mode.keep_plan and not report.errors:
+        report.base_revisions, report.rows = base_revisions, queries.select_planned_rows(session)
     if not report.errors and created + updated:
         reason = f"imported from {filename or 'an uploaded ' + parsed.source_format + ' file'}"
+        approved_by = mode.approval.approved_by if mode.approval else None
         queries.write_plan(
-            session,
-            at=now,
-            actor=principal.actor,
-            organization=principal.organization,
-            reason=reason,
-            unit=unit,
-        )
+            session, at=now, actor=principal.actor, organization=principal.organization, reason=reason,
+            unit=unit, approved_by=approved_by,
+        )  # fmt: skip
     return report
+
+
+def _check_targets(session: Session, approval: ImportApproval | None) -> dict[str, int]:
+    """Return the matched (and now locked) stations' revisions; raise when an approved import's changed."""
+    revisions = queries.select_target_revisions(session)
+    if approval is not None and revisions != approval.base_revisions:
+        moved = sorted(set(revisions.items()) ^ set(approval.base_revisions.items()))
+        raise ImportTargetsChanged(
+            f"{len({sid for sid, _ in moved})} station(s) of this import changed since it was submitted",
+            station_ids=sorted({sid for sid, _ in moved}),
+        )
+    return revisions

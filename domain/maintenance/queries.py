@@ -38,7 +38,7 @@ NO_JIT = text("SET LOCAL jit = off")
 
 def station_visible(principal: Principal) -> ColumnElement[bool]:
     """Return the condition of the stations a principal may see (mirrors the station area's rule)."""
-    if principal.role is Role.admin:
+    if principal.has_national_powers:
         return true()
     open_: ColumnElement[bool] = S.data_policy != "restricted"
     if principal.role in (Role.editor, Role.viewer) and principal.organization:

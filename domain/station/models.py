@@ -224,15 +224,17 @@ class StationRevision(SQLModel, table=True):
     reason: str | None = DbField(default=None, sa_column=Column(Text))
     changes: dict[str, Any] = DbField(sa_column=Column(JSONB, nullable=False, server_default="{}"))
     state: dict[str, Any] = DbField(sa_column=Column(JSONB, nullable=False))
+    approved_by: str | None = DbField(default=None, max_length=200)
 
 
 class RevisionPublic(BaseModel):
-    """A revision as /history lists it."""
+    """A revision as /history lists it: `actor` made the change; `approved_by` the reviewer who approved it."""
 
     revision: int
     op: str
     actor: str
     organization: str | None
+    approved_by: str | None = None
     at: datetime
     reason: str | None
     changes: dict[str, Any]

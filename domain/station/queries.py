@@ -167,7 +167,7 @@ def filter_conditions(names: frozenset[str]) -> tuple[ColumnElement[bool], ...]:
 
 def _visibility(principal: Principal) -> tuple[str, dict[str, Any]]:
     """Return which visibility condition applies to a principal, and its parameter."""
-    if principal.role is Role.admin:
+    if principal.has_national_powers:
         return "all", {}
     if principal.role in (Role.editor, Role.viewer) and principal.organization:
         return "open_or_own", {"org": principal.organization}

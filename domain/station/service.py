@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from domain.access.models import Principal, Role
 from domain.access.rules import can_see_restricted, require_role, require_writer_of
-from domain.access.service import OrganizationNotFound, get_organization
+from domain.access.service import OrganizationNotFound, check_direct_write, get_organization
 from domain.db.spatial import from_geojson, to_geojson
 from domain.errors import AccessDenied, Conflict, NotFound, RuleViolation, check_revision
 from domain.station import queries
@@ -95,7 +95,7 @@ def _check_code_free(session: Session, code: str, station_id: uuid.UUID) -> None
 
 
 def _resolve_owner(session: Session, principal: Principal, owner: str | None) -> str:
-    if principal.role is Role.admin:
+    if principal.has_national_powers:
         if owner is None:
             raise RuleViolation("an admin must name the owner organization", pointer="#/owner")
     elif owner is not None and owner != principal.organization:
@@ -110,12 +110,12 @@ def _record(
     op: str,
     before: dict[str, Any] | None,
     reason: str | None,
+    approved_by: str | None = None,
 ) -> None:
     # what other areas keep in the state (the equipment list) is carried forward unchanged
     carried = queries.select_carried_state(session, station.id, CARRIED_STATE_KEYS)
-    _write_revision(
-        session, station, principal, op, reason, (before or {}) | carried, snapshot(station) | carried
-    )
+    state = snapshot(station) | carried
+    _write_revision(session, station, principal, op, reason, (before or {}) | carried, state, approved_by)
 
 
 def _write_revision(
@@ -126,15 +126,16 @@ def _write_revision(
     reason: str | None,
     before: dict[str, Any],
     state: dict[str, Any],
+    approved_by: str | None = None,
 ) -> None:
-    """Insert the station's new revision: its state, and what changed from `before`."""
+    """Insert the station's new revision: its state, what changed from `before`, and who approved it."""
     changes = changed_fields(before, state)
     for volatile in ("updated_at", "revision", "created_at"):
         changes.pop(volatile, None)
     rev = StationRevision(
         station_id=station.id, revision=station.revision, op=op, actor=principal.actor,
         organization=principal.organization, at=station.updated_at, reason=reason,
-        changes=changes, state=state,
+        changes=changes, state=state, approved_by=approved_by,
     )  # fmt: skip
     queries.insert_revision(session, rev)
 
@@ -156,15 +157,18 @@ def _unique_keys(session: Session, national_code: str) -> Iterator[None]:
         raise
 
 
-def register_station(session: Session, *, principal: Principal, data: StationCreate) -> Station:
-    """Register a new station; owner defaults to the caller's organization."""
-    require_role(principal, Role.admin, Role.editor)
+def _new_station(
+    session: Session, principal: Principal, data: StationCreate, station_id: uuid.UUID | None = None
+) -> Station:
+    """Return the station a registration makes (not yet added), or raise what refuses it."""
+    require_role(principal, Role.admin, Role.reviewer, Role.editor)
     owner = _resolve_owner(session, principal, data.owner)
     if data.operator:
         _known_organization(session, data.operator, "operator")
     now = datetime.now(UTC)
     fields = data.model_dump(mode="json", exclude={"location", "owner"})
     station = Station(
+        id=station_id or uuid.uuid4(),
         **fields,
         owner=owner,
         search_text=search_text(data.name, data.national_code),
@@ -175,11 +179,30 @@ def register_station(session: Session, *, principal: Principal, data: StationCre
     _apply_location(session, station, data.location.model_dump())
     _check_code_free(session, data.national_code, station.id)
     _check_wsis_free(session, data.wigos_ids, station.id)
+    return station
+
+
+def check_registration(session: Session, *, principal: Principal, data: StationCreate) -> dict[str, Any]:
+    """Check a registration as register_station would, writing nothing; return the new station's state."""
+    return snapshot(_new_station(session, principal, data))
+
+
+def register_station(
+    session: Session, *, principal: Principal, data: StationCreate, approved_by: str | None = None,
+    station_id: uuid.UUID | None = None,
+) -> Station:  # fmt: skip
+    """Register a new station; owner defaults to the caller's organization.
+
+    When a change request is applied, `approved_by` names its reviewer and `station_id` is the id it
+    announced; without `approved_by` an editor of an organization under review is refused (ReviewRequired).
+    """
+    check_direct_write(session, principal=principal, approved_by=approved_by)
+    station = _new_station(session, principal, data, station_id)
     with _unique_keys(session, data.national_code):
         session.add(station)
         session.flush()
         queries.replace_wsis(session, station.id, data.wigos_ids)
-        _record(session, station, principal, "create", None, "registered")
+        _record(session, station, principal, "create", None, "registered", approved_by)
         session.commit()
     return station
 
@@ -194,16 +217,36 @@ def _locked(session: Session, principal: Principal, station_id: uuid.UUID) -> St
     return station
 
 
-def update_station(
-    session: Session, *, principal: Principal, station_id: uuid.UUID, data: StationUpdate, if_match: int
-) -> Station:
-    """Apply a partial change, refusing it unless `if_match` is the current revision."""
-    require_role(principal, Role.admin, Role.editor)
+def _checked_update(
+    session: Session, principal: Principal, station_id: uuid.UUID, data: StationUpdate, if_match: int
+) -> tuple[Station, dict[str, Any]]:
+    require_role(principal, Role.admin, Role.reviewer, Role.editor)
     station = _locked(session, principal, station_id)
     require_writer_of(principal, station.owner)
     check_revision("station", station.revision, if_match)
     changes = data.model_dump(exclude_unset=True, mode="json", exclude={"reason"})
     _check_update(session, principal, station, changes)
+    return station, changes
+
+
+def check_update(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, data: StationUpdate, if_match: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check a change as update_station would, writing nothing; return the state before and the changes."""
+    station, changes = _checked_update(session, principal, station_id, data, if_match)
+    _check_keys_free(session, station, changes)
+    if "location" in changes:
+        check_location(*(float(c) for c in changes["location"]["coordinates"][:2]))
+    return snapshot(station), changes
+
+
+def update_station(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, data: StationUpdate, if_match: int,
+    approved_by: str | None = None,
+) -> Station:  # fmt: skip
+    """Apply a partial change, refusing it unless `if_match` is the current revision."""
+    check_direct_write(session, principal=principal, approved_by=approved_by)
+    station, changes = _checked_update(session, principal, station_id, data, if_match)
     before = snapshot(station)
     with _unique_keys(session, changes.get("national_code", station.national_code)):
         _apply_changes(session, station, changes)
@@ -213,7 +256,7 @@ def update_station(
         station.updated_at = datetime.now(UTC)
         if station.status == "closed" and station.closed_date is None:
             station.closed_date = station.updated_at.date()
-        _record(session, station, principal, "update", before, data.reason)
+        _record(session, station, principal, "update", before, data.reason, approved_by)
         session.commit()
     return station
 
@@ -230,7 +273,7 @@ def _check_update(session: Session, principal: Principal, station: Station, chan
             hint = " (send [] for none)" if required in ("wigos_ids", "variables") else ""
             raise RuleViolation(f"{required} cannot be null{hint}", pointer=f"#/{required}")
     if "owner" in changes and changes["owner"] != station.owner:
-        if principal.role is not Role.admin:
+        if not principal.has_national_powers:
             raise AccessDenied("only an admin may change the owner", pointer="#/owner")
         _known_organization(session, changes["owner"], "owner")
     if changes.get("operator"):
@@ -250,11 +293,16 @@ def _check_automation_follows_equipment(session: Session, station_id: uuid.UUID,
         )
 
 
-def _apply_changes(session: Session, station: Station, changes: dict[str, Any]) -> None:
+def _check_keys_free(session: Session, station: Station, changes: dict[str, Any]) -> None:
     if "national_code" in changes:
         _check_code_free(session, changes["national_code"], station.id)
     if "wigos_ids" in changes:
         _check_wsis_free(session, changes["wigos_ids"], station.id)
+
+
+def _apply_changes(session: Session, station: Station, changes: dict[str, Any]) -> None:
+    _check_keys_free(session, station, changes)
+    if "wigos_ids" in changes:
         queries.replace_wsis(session, station.id, changes["wigos_ids"])
     if "location" in changes:
         _apply_location(session, station, changes.pop("location"))
@@ -263,18 +311,36 @@ def _apply_changes(session: Session, station: Station, changes: dict[str, Any]) 
     station.search_text = search_text(station.name, station.national_code)
 
 
-def close_station(
-    session: Session, *, principal: Principal, station_id: uuid.UUID, data: StationClose
+def _checked_close(
+    session: Session, principal: Principal, station_id: uuid.UUID, data: StationClose, if_match: int | None
 ) -> Station:
-    """Close a station: keep the record, with its date, reason and successor."""
-    require_role(principal, Role.admin, Role.editor)
+    require_role(principal, Role.admin, Role.reviewer, Role.editor)
     station = _locked(session, principal, station_id)
     require_writer_of(principal, station.owner)
+    if if_match is not None:
+        check_revision("station", station.revision, if_match)
     if station.status == "closed":
         raise StationClosed(f"station {station_id} is already closed", closed_date=str(station.closed_date))
     if data.successor_id is not None:
         if data.successor_id == station_id or queries.lock_station(session, data.successor_id) is None:
             raise RuleViolation("successor_id must be another existing station", pointer="#/successor_id")
+    return station
+
+
+def check_close(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, data: StationClose
+) -> dict[str, Any]:
+    """Check a closure as close_station would, writing nothing; return the station's state."""
+    return snapshot(_checked_close(session, principal, station_id, data, None))
+
+
+def close_station(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, data: StationClose,
+    if_match: int | None = None, approved_by: str | None = None,
+) -> Station:  # fmt: skip
+    """Close a station: keep the record, with its date, reason and successor (at `if_match` if given)."""
+    check_direct_write(session, principal=principal, approved_by=approved_by)
+    station = _checked_close(session, principal, station_id, data, if_match)
     before = snapshot(station)
     station.status = "closed"
     station.closed_date = data.closed_date or date.today()
@@ -282,7 +348,7 @@ def close_station(
     station.successor_id = data.successor_id
     station.revision += 1
     station.updated_at = datetime.now(UTC)
-    _record(session, station, principal, "close", before, data.reason)
+    _record(session, station, principal, "close", before, data.reason, approved_by)
     session.commit()
     return station
 

@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from domain.access.models import Role
+from domain.access.models import OrganizationKind, Role
 from tests.factories import DA_NANG, make_key, make_org, make_station, station_body
 from tests.factories_equipment import TEST_AUTO, load_kinds, make_item, make_norm
 from tests.factories_sharing import make_partner
@@ -26,6 +26,9 @@ CODE = "ZZSECRET-777"
 WSI = "0-704-9-ZZSECRET7"
 SERIAL = "SN-ZZSECRET-0001"
 LATER_NAME = "Trạm Đã Mật Hóa QP7"
+PENDING_NAME = "Trạm Chờ Duyệt PENDING9"
+PENDING_CODE = "ZZPENDING-991"
+PENDING_RENAME = "Trạm Đổi Tên Chờ Duyệt RN5"
 BBOX = f"{DA_NANG[0] - 0.1},{DA_NANG[1] - 0.1},{DA_NANG[0] + 0.1},{DA_NANG[1] + 0.1}"
 VARIANTS: list[dict[str, str]] = [
     {}, {"f": "csv"}, {"f": "geojson"}, {"f": "wmdr"}, {"f": "json"}, {"q": "ZZSECRET"}, {"q": "Bí Mật"},
@@ -53,14 +56,34 @@ def world(client: TestClient, db: Session) -> dict[str, Any]:
         )
         assert r.status_code == 200, r.text
     make_station(db, "NCHMF", name="Trạm công khai", location=at_da_nang)
+    pending = submit_pending(client, db, at_da_nang)
     readers = {
         "anonymous": {},
         "partner": make_partner(db, "PARTNER", {}),
         "viewer": make_key(db, "MOC", Role.viewer),
         "editor": make_key(db, "MOC", Role.editor),
     }
-    secrets = [str(secret.id), CODE, NAME, WSI, SERIAL, str(item.id), LATER_NAME]
-    return {"secret": secret, "item": item, "owner": owner, "readers": readers, "secrets": secrets}
+    secrets = [str(secret.id), CODE, NAME, WSI, SERIAL, str(item.id), LATER_NAME, PENDING_NAME, PENDING_CODE]
+    secrets += [PENDING_RENAME, pending["station_id"], pending["id"]]
+    return {
+        "secret": secret, "item": item, "owner": owner, "readers": readers, "secrets": secrets,
+        "pending": pending,
+    }  # fmt: skip
+
+
+def submit_pending(client: TestClient, db: Session, location: dict[str, Any]) -> dict[str, Any]:
+    """Submit, as an editor of a ministry under review, a new station and a rename of a public one."""
+    make_org(db, "MOT", OrganizationKind.ministry, review_required=True)
+    editor = make_key(db, "MOT", Role.editor)
+    public = make_station(db, "MOT")  # outside the bbox the counts test reads
+    body = station_body(name=PENDING_NAME, national_code=PENDING_CODE, location=location, network="national")
+    created = client.post("/api/v1/stations", json=body, headers=editor)
+    renamed = client.patch(
+        f"/api/v1/stations/{public.id}", json={"name": PENDING_RENAME}, headers=editor | {"If-Match": '"r1"'}
+    )
+    assert created.status_code == renamed.status_code == 202, created.text + renamed.text
+    pending: dict[str, Any] = created.json()
+    return pending
 
 
 def assert_clean(response: Any, secrets: list[str], what: str) -> None:
@@ -71,10 +94,11 @@ def assert_clean(response: Any, secrets: list[str], what: str) -> None:
         assert secret not in text, f"{secret!r} leaked by {what} ({response.status_code})"
 
 
-def get_urls(app: FastAPI, world: dict[str, Any]) -> list[str]:
-    """Return a URL for every GET route, with path parameters pointing at the secret."""
+def get_urls(app: FastAPI, world: dict[str, Any], station_id: str | None = None) -> list[str]:
+    """Return a URL for every GET route, with path parameters pointing at the secret (or this station)."""
+    sid = station_id or str(world["secret"].id)
     values = {
-        "station_id": str(world["secret"].id), "feature_id": str(world["secret"].id),
+        "station_id": sid, "feature_id": sid, "change_request_id": world["pending"]["id"],
         "equipment_id": str(world["item"].id), "organization_id": "PARTNER", "norm_id": "1",
         "collection_id": "stations", "layer": "coastline", "path": "index.js", "code": "Z-NONE",
     }  # fmt: skip
@@ -107,6 +131,28 @@ def test_no_get_route_shows_a_restricted_station_to_outsiders(
                 response = client.get(url, headers=headers | {"Accept": accept})
                 assert_clean(response, world["secrets"], f"{who} GET {url} Accept {accept}")
     assert calls > 500
+
+
+def test_no_get_route_shows_a_pending_station_to_outsiders(
+    client: TestClient, app: FastAPI, world: dict
+) -> None:
+    pending_id = world["pending"]["station_id"]
+    calls = 0
+    for url in get_urls(app, world, station_id=pending_id):
+        for who, headers in world["readers"].items():
+            for params in VARIANTS[:5]:
+                response = client.get(url, params=params, headers=headers)
+                assert_clean(response, world["secrets"], f"{who} GET {url} {params}")
+                calls += 1
+    assert calls > 200
+
+
+def test_positive_control_the_reviewer_sees_the_pending_requests(
+    client: TestClient, db: Session, world: dict
+) -> None:
+    reviewer = make_key(db, "NCHMF", Role.reviewer)
+    listed = client.get("/api/v1/change-requests", params={"status": "submitted"}, headers=reviewer)
+    assert PENDING_NAME in listed.text and PENDING_RENAME in listed.text
 
 
 def test_the_feed_from_zero_never_shows_restricted_data(client: TestClient, world: dict) -> None:

@@ -361,6 +361,30 @@ def test_the_key_is_kept_in_session_storage_and_sent_as_a_bearer_token(page: Pag
     assert page.evaluate("sessionStorage.getItem('hydromet.key')") is None
 
 
+def test_pending_new_stations_show_only_with_a_key_that_sees_them(page: Page, admin_key: str) -> None:
+    made = httpx.post(
+        f"{BASE}/api/v1/organizations/MOC/keys", json={"role": "editor"}, headers=_auth(admin_key)
+    )
+    editor = made.json()["key"]
+    body = DONG_HOI | {"national_code": "QB-RG-PEND", "name": "Trạm chờ duyệt", "wigos_ids": []}
+    body["location"] = {"type": "Point", "coordinates": [106.5, 17.3]}
+    submitted = httpx.post(f"{BASE}/api/v1/stations", json=body, headers=_auth(editor))
+    assert submitted.status_code == 202, submitted.text  # MOC is a ministry: seeded under review
+    try:
+        _open(page)
+        assert page.locator("#pending-box").is_hidden()
+        _open(page, admin_key)
+        page.wait_for_selector("#pending li", timeout=10_000)
+        assert "QB-RG-PEND" in (page.text_content("#pending") or "")
+        assert page.evaluate("hydrometMap.pendingCount()") == 1
+        assert page.errors == []  # type: ignore[attr-defined]
+    finally:
+        withdrawn = httpx.delete(
+            f"{BASE}/api/v1/change-requests/{submitted.json()['id']}", headers=_auth(editor)
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+
+
 def test_an_invalid_key_says_so_and_falls_back_to_the_public_map(page: Page) -> None:
     page.goto(f"{BASE}/map")
     _ready(page)

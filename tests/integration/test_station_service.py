@@ -67,7 +67,10 @@ def committed_org(engine: Engine) -> Iterator[str]:
     code = unique_code("CONC")
     with Session(engine) as session:
         ensure_organization(
-            session, data=OrganizationCreate(code=code, name=code, kind=OrganizationKind.ministry)
+            session,
+            data=OrganizationCreate(
+                code=code, name=code, kind=OrganizationKind.ministry, review_required=False
+            ),
         )
         session.commit()
     yield code
