@@ -11,7 +11,9 @@ from api import errors
 from api.middleware import BodyLimit, Gzip, Metrics, Observe
 from api.query import document_query_models
 from api.routers import (
+    audit,
     coverage,
+    docs,
     equipment,
     health,
     imports,
@@ -47,8 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_engine.dispose()
 
     app = FastAPI(
-        title="Hydromet station registry", version="1.0.0", description=DESCRIPTION, lifespan=lifespan
-    )
+        title="Hydromet station registry", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
+        docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,  # api/routers/docs.py: vendored
+    )  # fmt: skip
     app.state.settings = settings
     half = max(1, settings.db_pool_size // 2)  # a worker's connections, shared by writes and reads
     app.state.engine = make_engine(settings, pool_size=half)
@@ -57,10 +60,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(settings.key_cache_ttl_s)
     errors.install(app)
     # the registry's routes first: a request is matched against the routes in order
-    api_routers = (stations, organizations, equipment, maintenance, statistics, zones, coverage, imports)
+    api_routers = (
+        stations,
+        organizations,
+        equipment,
+        maintenance,
+        statistics,
+        zones,
+        coverage,
+        imports,
+        audit,
+    )
     for module in api_routers:
         app.include_router(module.router, prefix=settings.api_prefix)
-    for router in (health.router, share.router, ogc.router, map.router):
+    for router in (health.router, share.router, ogc.router, map.router, docs.router):
         app.include_router(router)
     document_query_models(app)
     if settings.cors_origins:
