@@ -3,11 +3,13 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
+from api.links import add_links
 from api.middleware import BodyLimit, Gzip, Metrics, Observe
 from api.query import document_query_models
 from api.routers import (
@@ -36,6 +38,18 @@ DESCRIPTION = """National registry of hydrometeorological monitoring stations of
 
 Authenticate with `Authorization: Bearer <key>` (or `X-API-Key`). Errors are RFC 9457
 `application/problem+json`. Lists are paged with an opaque `cursor` and a `next` link."""
+
+
+def _link_operations(app: FastAPI) -> None:
+    """Serve the OpenAPI document with its links (api/links.py), built once like FastAPI's own."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_links(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -76,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, share.router, ogc.router, map.router, docs.router):
         app.include_router(router)
     document_query_models(app)
+    _link_operations(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]

@@ -12,11 +12,13 @@ from sqlmodel import Session
 from api import cli
 from domain.access.models import Role
 from domain.access.service import create_key
-from tests.api.test_access_keys import KEY_RE, cli_org  # noqa: F401 - the CLI's committed organization
+from tests.api import test_access_keys
 from tests.factories import make_key
 from tests.factories_registry import API, STATIONS, assert_problem, keyed
 
 SHARE = "/share/v1/stations"
+KEY_RE = test_access_keys.KEY_RE
+cli_org = test_access_keys.cli_org  # the organization the CLI tests commit (and remove)
 
 
 @pytest.fixture
@@ -144,7 +146,7 @@ def test_only_admins_rotate_keys(client: TestClient, db: Session, admin: dict[st
 def test_cli_rotates_a_key_printing_the_new_secret_once(
     cli_org: str,
     client: TestClient,
-    capsys: pytest.CaptureFixture[str],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert cli.main(["keys", "create", "--org", cli_org, "--role", "viewer"]) == 0
     out = capsys.readouterr().out

@@ -128,7 +128,7 @@ def test_every_page_is_served_under_a_csp_that_allows_only_self(client: TestClie
         "/nowhere",
     ):
         policy = client.get(path).headers["content-security-policy"]
-        directives = dict((d.split()[0], d.split()[1:]) for d in policy.split(";") if d.strip())
+        directives = {d.split()[0]: d.split()[1:] for d in policy.split(";") if d.strip()}
         assert directives["default-src"] == ["'self'"] and directives["script-src"] == ["'self'"]
         assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
         for name, sources in directives.items():
