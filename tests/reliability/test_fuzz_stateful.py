@@ -26,7 +26,11 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.python import asgi
 from schemathesis.specs.openapi import stateful
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
@@ -40,7 +44,8 @@ ROLES = ["admin", "editor", "viewer", "partner"]
 SCENARIOS = int(os.environ.get("HYDROMET_FUZZ_SCENARIOS", "12"))
 STEPS = int(os.environ.get("HYDROMET_FUZZ_STEPS", "12"))
 SEED = int(os.environ.get("HYDROMET_FUZZ_SEED", "18"))
-CHECKS = [not_a_server_error, response_schema_conformance]
+# no 5xx; every answer in the media type and schema its operation declares for its status
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, status_code_conformance]
 CREATORS = {
     "POST /api/v1/organizations", "POST /api/v1/organizations/{organization_id}/keys", "POST /api/v1/norms",
     "POST /api/v1/coverage-norms", "POST /api/v1/zones", "PUT /share/v1/agreements/{organization_id}",
