@@ -15,7 +15,7 @@ from alembic.config import Config
 
 from domain.access.models import SYSTEM, Principal, Role
 from domain.access.service import authenticate, create_key, get_organization, revoke_key, rotate_key
-from domain.audit.service import set_actor
+from domain.audit.service import reset_actor, set_actor
 from domain.db.engine import libpq_url, make_engine, session_scope
 from domain.errors import DomainError
 from domain.settings import Settings, get_settings
@@ -247,13 +247,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     sub_command = getattr(args, "keys_command", None) or getattr(args, "import_command", None)
     name = f"{args.command} {sub_command}" if sub_command else args.command
-    if args.command == "keys":  # audited as done from the command line (the seed is not an admin action)
-        set_actor(SYSTEM, label="cli")
+    # audited as done from the command line (the seed is not an admin action)
+    token = set_actor(SYSTEM, label="cli") if args.command == "keys" else set_actor(None)
     try:
         return HANDLERS[name](args)
     except DomainError as exc:
         sys.stderr.write(f"hydromet: {exc.detail}\n")
         return 2
+    finally:
+        reset_actor(token)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,11 @@ def set_actor(principal: Principal | None, label: str | None = None) -> Token[Ac
     return _actor.set(actor)
 
 
+def reset_actor(token: Token[Actor | None]) -> None:
+    """Give back the actor named before `set_actor` returned this token."""
+    _actor.reset(token)
+
+
 def _plain(value: Any) -> Any:
     """Return a geometry as its type, bounds and digest (the shape itself can be megabytes)."""
     if isinstance(value, WKBElement | WKTElement):

@@ -5,12 +5,12 @@ from sqlmodel import Session
 from domain.access.models import Principal, Role
 from domain.access.rules import require_role
 from domain.audit import queries
-from domain.audit.capture import RESOURCES, set_actor
+from domain.audit.capture import RESOURCES, reset_actor, set_actor
 from domain.audit.models import AuditEventPublic, AuditFilter
 from domain.audit.rules import check_window, decode_cursor, encode_cursor
 from domain.errors import InvalidQuery
 
-__all__ = ["RESOURCES", "list_audit_events", "set_actor"]
+__all__ = ["RESOURCES", "list_audit_events", "reset_actor", "set_actor"]
 
 
 def list_audit_events(
