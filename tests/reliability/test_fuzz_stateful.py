@@ -55,7 +55,7 @@ REPAIRED = {"POST /api/v1/equipment/{equipment_id}/maintenance"}
 EDITOR_CREATES = {"POST /api/v1/stations", "POST /api/v1/stations/{station_id}/equipment"}
 # operations on one resource (a path with an id) that must succeed at least this many times per run:
 # without links, a fuzzer only guesses ids, and these answered 404 and nothing else
-REACHED_AT_LEAST = {"admin": 8, "editor": 5, "viewer": 5, "partner": 0}
+REACHED_AT_LEAST = {"admin": 6, "editor": 3, "viewer": 3, "partner": 0}
 # fixed points well inside Viet Nam (lon, lat), used in turn
 POINTS = [(105.85, 21.03), (108.20, 16.05), (106.70, 10.78), (107.59, 16.46), (105.78, 10.03)]
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:geojson_pydantic.base")
