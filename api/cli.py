@@ -5,6 +5,7 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,8 @@ from alembic import command
 from alembic.config import Config
 
 from domain.access.models import SYSTEM, Principal, Role
-from domain.access.service import authenticate, create_key, get_organization, revoke_key
+from domain.access.service import authenticate, create_key, get_organization, revoke_key, rotate_key
+from domain.audit.service import reset_actor, set_actor
 from domain.db.engine import libpq_url, make_engine, session_scope
 from domain.errors import DomainError
 from domain.settings import Settings, get_settings
@@ -80,6 +82,17 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
             session, organization=args.org, role=Role(args.role), label=args.label, expires_at=expires
         )
     say(f"key {created.id} ({created.role} of {created.organization}); shown once, store it now:\n{secret}")
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    """Give a key a new secret (printed once); the old one works for --grace hours more."""
+    with session_scope(make_engine(get_settings())) as session:
+        old, new, secret = rotate_key(session, key_id=args.id, grace_s=args.grace * 3600)
+    say(
+        f"key {old.id} rotated: it works until {old.expires_at:%Y-%m-%dT%H:%M:%SZ}; its successor is key "
+        f"{new.id} ({new.role} of {new.organization}); shown once, store it now:\n{secret}"
+    )
     return 0
 
 
@@ -188,6 +201,13 @@ def cmd_import_stations(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a key id (a UUID)") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hydromet", description="National hydromet station registry")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -206,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     group = revoke.add_mutually_exclusive_group(required=True)
     group.add_argument("--id")
     group.add_argument("--prefix")
+    rotate = keys.add_parser("rotate", help="give a key a new secret; the old one works for a grace period")
+    rotate.add_argument("--id", required=True, type=_key_id)
+    rotate.add_argument("--grace", type=float, default=24.0, help="hours the old key keeps working (<= 720)")
     keys.add_parser("dev-admin", help="print (once) and keep a development admin key")
     keys.add_parser("dev-reviewer", help="print (once) and keep a development reviewer key")
     sub.add_parser("backup", help="dump the database with pg_dump").add_argument("file")
@@ -225,8 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve, "migrate": cmd_migrate, "seed": cmd_seed,
-    "keys create": cmd_keys_create, "keys revoke": cmd_keys_revoke, "keys dev-admin": cmd_keys_dev_admin,
-    "keys dev-reviewer": cmd_keys_dev_reviewer,
+    "keys create": cmd_keys_create, "keys revoke": cmd_keys_revoke, "keys rotate": cmd_keys_rotate,
+    "keys dev-admin": cmd_keys_dev_admin, "keys dev-reviewer": cmd_keys_dev_reviewer,
     "backup": cmd_backup, "restore": cmd_restore, "import stations": cmd_import_stations,
 }  # fmt: skip
 
@@ -239,11 +262,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     sub_command = getattr(args, "keys_command", None) or getattr(args, "import_command", None)
     name = f"{args.command} {sub_command}" if sub_command else args.command
+    # audited as done from the command line (the seed is not an admin action)
+    token = set_actor(SYSTEM, label="cli") if args.command == "keys" else set_actor(None)
     try:
         return HANDLERS[name](args)
     except DomainError as exc:
         sys.stderr.write(f"hydromet: {exc.detail}\n")
         return 2
+    finally:
+        reset_actor(token)
 
 
 if __name__ == "__main__":

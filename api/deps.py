@@ -15,6 +15,7 @@ from domain.access.cache import KeyCache
 from domain.access.models import ANONYMOUS, Principal, Role
 from domain.access.rules import require_role
 from domain.access.service import authenticate, authenticate_cached
+from domain.audit.service import set_actor
 from domain.errors import InvalidQuery, Unauthenticated
 from domain.settings import Settings
 
@@ -68,6 +69,7 @@ async def optional_principal(request: Request, session: ReadSessionDep) -> Princ
     A cached key is answered on the event loop; only a cache miss goes to the database in a thread,
     and gives its connection back at once (a writing route takes its own).
     """
+    set_actor(None)  # the audit trail's "who" of this request's writes, set below once known
     key = _presented_key(request)
     if key is None:
         return ANONYMOUS
@@ -76,6 +78,7 @@ async def optional_principal(request: Request, session: ReadSessionDep) -> Princ
     if principal is None:
         principal = await run_in_threadpool(_authenticate_and_release, session, key, cache)
     request.state.principal = principal
+    set_actor(principal)
     return principal
 
 

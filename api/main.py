@@ -3,16 +3,20 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
+from api.links import add_links
 from api.middleware import BodyLimit, Gzip, Metrics, Observe
 from api.query import document_query_models
 from api.routers import (
+    audit,
     change_requests,
     coverage,
+    docs,
     equipment,
     health,
     imports,
@@ -37,6 +41,18 @@ Authenticate with `Authorization: Bearer <key>` (or `X-API-Key`). Errors are RFC
 `application/problem+json`. Lists are paged with an opaque `cursor` and a `next` link."""
 
 
+def _link_operations(app: FastAPI) -> None:
+    """Serve the OpenAPI document with its links (api/links.py), built once like FastAPI's own."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_links(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for these settings (read from the environment when omitted)."""
     settings = settings or get_settings()
@@ -48,8 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_engine.dispose()
 
     app = FastAPI(
-        title="Hydromet station registry", version="1.0.0", description=DESCRIPTION, lifespan=lifespan
-    )
+        title="Hydromet station registry", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
+        docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,  # api/routers/docs.py: vendored
+    )  # fmt: skip
     app.state.settings = settings
     half = max(1, settings.db_pool_size // 2)  # a worker's connections, shared by writes and reads
     app.state.engine = make_engine(settings, pool_size=half)
@@ -60,12 +77,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the registry's routes first: a request is matched against the routes in order
     api_routers = (
         stations, organizations, equipment, maintenance, statistics, zones, coverage, imports, change_requests,
+        audit,
     )  # fmt: skip
     for module in api_routers:
         app.include_router(module.router, prefix=settings.api_prefix)
-    for router in (health.router, share.router, ogc.router, map.router):
+    for router in (health.router, share.router, ogc.router, map.router, docs.router):
         app.include_router(router)
     document_query_models(app)
+    _link_operations(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]

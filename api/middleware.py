@@ -15,15 +15,18 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
+    # every page and file of the service loads only from the service itself (README, "Security");
+    # inline styles stay (Swagger UI, ReDoc and Leaflet set them), inline scripts do not
     (
         b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        b"font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        b"form-action 'self'; frame-ancestors 'none'",
     ),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
 ]
 VARY = (b"vary", b"Accept-Encoding")  # a response may differ with it (Gzip), so caches key on it
-DOCS_PATHS = ("/docs", "/redoc")  # Swagger UI needs its own script and style sources
 
 
 class BodyTooLarge(HTTPException):
@@ -110,18 +113,13 @@ class Observe:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         start, status = time.perf_counter(), [500]
-        docs = scope["path"].startswith(DOCS_PATHS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                headers += [
-                    h
-                    for h in SECURITY_HEADERS
-                    if h[0] not in present and not (docs and h[0] == b"content-security-policy")
-                ]
+                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
                 if b"vary" not in present:
                     headers.append(VARY)
                 message["headers"] = headers

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from api.deps import SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
+from api.responses import GeoJSONResponse
 from api.routers.stations import etag, parse_if_match
 from domain.coverage import service
 from domain.coverage.models import (
@@ -20,7 +21,6 @@ from domain.coverage.models import (
 router = APIRouter(tags=["coverage"], dependencies=[Depends(strict_query)])
 ERRORS = problem_responses(400, 401, 403, 404)
 GEOJSON = "application/geo+json"
-GEOJSON_200: dict[int | str, dict[str, object]] = {200: {"content": {GEOJSON: {}}}}
 
 ZoneQ = Annotated[str | None, Query(description="a zone code")]
 CategoryQ = Annotated[str | None, Query(description="a zone category; neither zone nor category = all zones")]
@@ -43,7 +43,7 @@ def coverage_summary(
     )
 
 
-@router.get("/coverage/gaps", response_model=GapFeature, responses=ERRORS | GEOJSON_200)
+@router.get("/coverage/gaps", response_model=GapFeature, response_class=GeoJSONResponse, responses=ERRORS)
 def coverage_gaps(
     session: SessionDep, principal: StaffDep, type: TypeQ, zone: ZoneQ = None,
     zone_category: CategoryQ = None, radius_km: RadiusQ = None, include_planned: PlannedQ = False,
@@ -55,7 +55,9 @@ def coverage_gaps(
     return Response(gaps.model_dump_json(), media_type=GEOJSON)
 
 
-@router.get("/coverage/proposals", response_model=ProposalCollection, responses=ERRORS | GEOJSON_200)
+@router.get(
+    "/coverage/proposals", response_model=ProposalCollection, response_class=GeoJSONResponse, responses=ERRORS
+)
 def coverage_proposals(
     session: SessionDep, principal: StaffDep, type: TypeQ,
     count: Annotated[int, Query(description="how many sites to propose (1-50)")] = 10,

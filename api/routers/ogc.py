@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import OptionalPrincipalDep, SessionDep, SettingsDep, strict_query
 from api.errors import problem_responses
+from api.responses import FEATURE_SCHEMA, GEOJSON, GeoJSONResponse
 from api.routers.share import guard
 from domain.sharing import ogc, ogc_docs
 from domain.sharing.ogc_openapi import openapi_document
@@ -67,7 +68,9 @@ def collection(request: Request, collection_id: str) -> Response:
     return _json(ogc_docs.collection(base_of(request), ogc.check_collection(collection_id)))
 
 
-@router.get("/collections/{collection_id}/items", summary="Features", responses=ERRORS)
+@router.get(
+    "/collections/{collection_id}/items", summary="Features", response_class=GeoJSONResponse, responses=ERRORS
+)
 def items(
     request: Request, session: SessionDep, principal: OptionalPrincipalDep, settings: SettingsDep,
     collection_id: str,
@@ -88,7 +91,12 @@ def items(
     return Response(body, media_type=ogc_docs.GEOJSON)
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", responses=ERRORS)
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    summary="One feature",
+    response_class=GeoJSONResponse,
+    responses=ERRORS | {200: {"content": {GEOJSON: {"schema": FEATURE_SCHEMA}}}},
+)
 def item(
     request: Request, session: SessionDep, principal: OptionalPrincipalDep, collection_id: str,
     feature_id: str

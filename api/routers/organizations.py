@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import KeyCacheDep, PrincipalDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
@@ -16,7 +16,7 @@ from domain.access.models import (
     OrganizationUpdate,
     Role,
 )
-from domain.access.rules import require_role
+from domain.access.rules import MAX_GRACE_S, require_role
 
 router = APIRouter(tags=["organizations"], dependencies=[Depends(strict_query)])
 ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
@@ -30,6 +30,20 @@ class KeyCreate(BaseModel):
 
 class KeyCreated(ApiKeyPublic):
     key: str
+
+
+class KeyRotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grace_period_s: int = Field(
+        86400,
+        ge=0,
+        le=MAX_GRACE_S,
+        description="How long the old key keeps working (seconds, at most 30 days)",
+    )
+
+
+class KeyRotated(KeyCreated):
+    replaces: ApiKeyPublic = Field(description="The old key, with the end of its grace period as expires_at")
 
 
 @router.get("/organizations", response_model=list[OrganizationPublic], responses=ERRORS)
@@ -83,3 +97,19 @@ def revoke_key(
     require_role(principal, Role.admin)
     key = service.revoke_key(session, key_id=key_id, cache=cache)
     return ApiKeyPublic.model_validate(key, from_attributes=True)
+
+
+@router.post(
+    "/keys/{key_id}/rotate",
+    status_code=201,
+    response_model=KeyRotated,
+    responses=ERRORS,
+    summary="Rotate a key: a new secret (shown once); the old key works until the grace period ends (admins)",
+)
+def rotate_key(
+    session: SessionDep, principal: PrincipalDep, cache: KeyCacheDep, key_id: uuid.UUID, data: KeyRotation
+) -> KeyRotated:
+    require_role(principal, Role.admin)
+    old, new, secret = service.rotate_key(session, key_id=key_id, grace_s=data.grace_period_s, cache=cache)
+    public = ApiKeyPublic.model_validate(new, from_attributes=True).model_dump()
+    return KeyRotated(**public, key=secret, replaces=ApiKeyPublic.model_validate(old, from_attributes=True))

@@ -23,6 +23,7 @@ from api.deps import (
 )
 from api.errors import problem_responses
 from api.query import QueryModel, reads_query
+from api.responses import FEATURE_SCHEMA
 from api.routers.change_requests import ACCEPTED, accepted
 from domain.errors import InvalidQuery, PreconditionFailed, PreconditionRequired, RuleViolation
 from domain.review import submit
@@ -192,7 +193,11 @@ def register_station(
     )
 
 
-@router.get("/{station_id}", response_model=StationPublic, responses=ERRORS)
+@router.get(
+    "/{station_id}",
+    response_model=StationPublic,
+    responses=ERRORS | {200: {"content": {GEOJSON: {"schema": FEATURE_SCHEMA}}}},
+)
 def get_station(
     session: ReadSessionDep, principal: StaffDep, station_id: uuid.UUID, fmt: FormatDep,
     as_of: Annotated[datetime | None, Query(description="Return the state at this time")] = None,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from api.deps import PagingDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
+from api.responses import GeoJSONResponse
 from api.routers.stations import (
     GEOJSON,
     LIST_RESPONSES,
@@ -50,7 +51,13 @@ def list_zones(
     return Response(json_page(utf8(result.items), nxt), media_type="application/json")
 
 
-@router.post("", status_code=201, response_model=ZonePublic, responses=ERRORS | problem_responses(409, 422))
+@router.post(
+    "",
+    status_code=201,
+    response_model=ZonePublic,
+    response_class=GeoJSONResponse,
+    responses=ERRORS | problem_responses(409, 422),
+)
 def create_zone(request: Request, session: SessionDep, principal: StaffDep, data: ZoneCreate) -> Response:
     zone = service.create_zone(session, principal=principal, data=data)
     text, revision = service.get_zone_json(session, zone_id=zone.code)
@@ -58,12 +65,17 @@ def create_zone(request: Request, session: SessionDep, principal: StaffDep, data
     return _feature(text, revision, 201, {"Location": location})
 
 
-@router.get("/{zone_id}", response_model=ZonePublic, responses=ERRORS)
+@router.get("/{zone_id}", response_model=ZonePublic, response_class=GeoJSONResponse, responses=ERRORS)
 def get_zone(session: SessionDep, _principal: StaffDep, zone_id: str) -> Response:
     return _feature(*service.get_zone_json(session, zone_id=zone_id))
 
 
-@router.patch("/{zone_id}", response_model=ZonePublic, responses=ERRORS | problem_responses(412, 422, 428))
+@router.patch(
+    "/{zone_id}",
+    response_model=ZonePublic,
+    response_class=GeoJSONResponse,
+    responses=ERRORS | problem_responses(412, 422, 428),
+)
 def update_zone(
     session: SessionDep, principal: StaffDep, zone_id: str, data: ZoneUpdate,
     if_match: Annotated[str | None, Header()] = None,

@@ -89,6 +89,7 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = stamp_field()
     expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    replaced_by: uuid.UUID | None = Field(default=None, foreign_key="api_key.id")
 
 
 class ApiKeyPublic(SQLModel):
@@ -100,6 +101,7 @@ class ApiKeyPublic(SQLModel):
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    replaced_by: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,13 @@ def select_key(session: Session, *, key_id: uuid.UUID | None, prefix: str | None
     return key
 
 
+def lock_key(session: Session, key_id: uuid.UUID) -> ApiKey | None:
+    """Return the key with this id, locked until the transaction ends (two rotations cannot both win)."""
+    stmt = select(ApiKey).where(col(ApiKey.id) == key_id).with_for_update()
+    key: ApiKey | None = session.scalars(stmt).first()  # type: ignore[call-overload]
+    return key
+
+
 def select_key_row(session: Session, key_hash: str) -> tuple[Any, ...] | None:
     """Return (organization, role, id, expires_at, revoked_at) of a key hash: five columns, no ORM entity."""
     stmt = select(

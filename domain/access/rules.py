@@ -2,12 +2,13 @@
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.access.models import REVIEWED_KINDS, OrganizationKind, Principal, Role
-from domain.errors import AccessDenied
+from domain.errors import AccessDenied, RuleViolation
 
 KEY_PREFIX = "hm"
+MAX_GRACE_S = 30 * 24 * 3600  # a rotated key works at most 30 days more
 
 
 def new_key() -> tuple[str, str, str]:
@@ -60,3 +61,18 @@ def review_by_default(kind: OrganizationKind) -> bool:
 def is_reviewed(principal: Principal, review_required: bool) -> bool:
     """Return True when the principal's station changes must go through a change request."""
     return review_required and principal.role is Role.editor
+
+
+def grace_end(now: datetime, grace_s: float, expires_at: datetime | None) -> datetime:
+    """Return when a rotated key stops: after the grace period, or at its own expiry if that is sooner.
+
+    Raises:
+        RuleViolation: the grace period is negative or longer than MAX_GRACE_S.
+    """
+    if not 0 <= grace_s <= MAX_GRACE_S:
+        raise RuleViolation(
+            f"the grace period must be between 0 and {MAX_GRACE_S} seconds (30 days)",
+            pointer="#/grace_period_s",
+        )
+    end = now + timedelta(seconds=grace_s)
+    return end if expires_at is None else min(end, expires_at)

@@ -9,7 +9,15 @@ from sqlmodel import Session
 from domain.access import queries
 from domain.access.cache import CachedKey, KeyCache
 from domain.access.models import ApiKey, Organization, OrganizationCreate, OrganizationUpdate, Principal, Role
-from domain.access.rules import hash_key, is_reviewed, key_is_live, new_key, require_role, review_by_default
+from domain.access.rules import (
+    grace_end,
+    hash_key,
+    is_reviewed,
+    key_is_live,
+    new_key,
+    require_role,
+    review_by_default,
+)
 from domain.errors import AccessDenied, Conflict, NotFound, Unauthenticated
 
 
@@ -147,6 +155,42 @@ def revoke_key(
     if cache is not None:
         cache.forget(key.id)
     return key
+
+
+class KeyNotRotatable(Conflict):
+    code = "api-key-not-rotatable"
+    title = "This API key cannot be rotated"
+
+
+def rotate_key(
+    session: Session, *, key_id: uuid.UUID, grace_s: float, cache: KeyCache | None = None
+) -> tuple[ApiKey, ApiKey, str]:
+    """Give a key a successor (same organization, role, label, expiry) and return (old, new, new secret).
+
+    The old key keeps working for `grace_s` seconds (never past its own expiry), then stops; revoking
+    it still stops it at once. Raises KeyNotRotatable for a revoked, expired or already rotated key.
+    """
+    now = datetime.now(UTC)
+    old = queries.lock_key(session, key_id)
+    if old is None:
+        raise ApiKeyNotFound("no such API key", key_id=str(key_id))
+    if old.replaced_by is not None:
+        raise KeyNotRotatable(f"the key was already rotated; rotate its successor {old.replaced_by}")
+    if not key_is_live(old.expires_at, old.revoked_at, now):
+        raise KeyNotRotatable("a revoked or expired key cannot be rotated; create a new key instead")
+    ends = grace_end(now, grace_s, old.expires_at)
+    secret, prefix, digest = new_key()
+    new = ApiKey(
+        organization=old.organization, role=old.role, key_hash=digest, prefix=prefix,
+        label=old.label, expires_at=old.expires_at,
+    )  # fmt: skip
+    session.add(new)
+    session.flush()
+    old.replaced_by, old.expires_at = new.id, ends
+    session.commit()
+    if cache is not None:
+        cache.forget(old.id)
+    return old, new, secret
 
 
 def _lookup_key(session: Session, key_hash: str) -> CachedKey | None:

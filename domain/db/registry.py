@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 import domain.access.models
+import domain.audit.models
 import domain.coverage.models
 import domain.equipment.models
 import domain.maintenance.models

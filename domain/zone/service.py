@@ -12,7 +12,7 @@ from domain.access.models import Principal, Role
 from domain.access.rules import require_role
 from domain.db.clock import utcnow
 from domain.db.spatial import WGS84
-from domain.errors import Conflict, InvalidQuery, NotFound, check_revision
+from domain.errors import Conflict, InvalidQuery, NotFound, RuleViolation, check_revision
 from domain.zone import queries
 from domain.zone.models import PriorityZone, ZoneCategory, ZoneCreate, ZoneUpdate
 from domain.zone.rules import check_hazard, check_zone_geometry
@@ -62,6 +62,9 @@ def create_zone(session: Session, *, principal: Principal, data: ZoneCreate) -> 
     return zone
 
 
+REQUIRED_PROPERTIES = ("name", "category", "priority_weight")
+
+
 def update_zone(
     session: Session, *, principal: Principal, zone_id: str, data: ZoneUpdate, if_match: int
 ) -> PriorityZone:
@@ -72,6 +75,9 @@ def update_zone(
         raise ZoneNotFound(f"no zone '{zone_id}'", zone_id=zone_id)
     check_revision(f"zone '{zone_id}'", zone.revision, if_match)
     changes = data.properties.model_dump(exclude_unset=True) if data.properties else {}
+    for name in REQUIRED_PROPERTIES:  # an explicit null would reach a NOT NULL column as a 500
+        if name in changes and changes[name] is None:
+            raise RuleViolation(f"{name} cannot be null", pointer=f"#/properties/{name}")
     check_hazard(changes.get("category", zone.category), changes.get("hazard", zone.hazard))
     geom = check_zone_geometry(data.geometry) if data.geometry is not None else None
     for name, value in changes.items():

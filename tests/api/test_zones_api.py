@@ -144,3 +144,19 @@ def test_zone_list_formats_are_json_and_geojson_only(client: TestClient, admin: 
     r = client.get("/api/v1/zones?f=csv", headers=admin)
     assert r.status_code == 400 and r.headers["content-type"] == PROBLEM
     assert "#/f" in [e["pointer"] for e in r.json()["errors"]]
+
+
+@pytest.mark.parametrize("prop", ["name", "category", "priority_weight"])
+def test_patch_refuses_null_for_a_required_property_with_422_not_500(
+    client: TestClient, admin: dict[str, str], prop: str
+) -> None:
+    # found by the stateful fuzzer: {"properties": {"priority_weight": null}} reached a NOT NULL column
+    client.post("/api/v1/zones", json=zone_feature(code=f"test-null-{prop.replace('_', '-')}"), headers=admin)
+    r = client.patch(
+        f"/api/v1/zones/test-null-{prop.replace('_', '-')}",
+        json={"properties": {prop: None}},
+        headers=admin | {"If-Match": '"r1"'},
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert prop in r.json()["detail"] and r.json()["pointer"] == f"#/properties/{prop}"

@@ -1,0 +1,1 @@
+"""Audit trail of admin actions that are not station revisions."""
