@@ -22,6 +22,7 @@ from api.routers import (
     share,
     stations,
     statistics,
+    wigos,
     zones,
 )
 from domain.access.cache import KeyCache
@@ -57,7 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(settings.key_cache_ttl_s)
     errors.install(app)
     # the registry's routes first: a request is matched against the routes in order
-    api_routers = (stations, organizations, equipment, maintenance, statistics, zones, coverage, imports)
+    api_routers = (
+        stations, organizations, equipment, maintenance, statistics, zones, coverage, imports, wigos,
+    )  # fmt: skip
     for module in api_routers:
         app.include_router(module.router, prefix=settings.api_prefix)
     for router in (health.router, share.router, ogc.router, map.router):

@@ -9,6 +9,7 @@ import domain.maintenance.models
 import domain.province.models
 import domain.sharing.models
 import domain.station.models
+import domain.wigos.models
 import domain.zone.models  # noqa: F401
 
 metadata = SQLModel.metadata

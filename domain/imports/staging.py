@@ -17,13 +17,14 @@ from domain.station.rules import fold
 STAGE_FIELDS = (
     "line", "national_code", "name", "name_fold", "network", "legal_basis", "station_types", "automation",
     "status", "lon", "lat", "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "river",
-    "basin", "variables", "given",
+    "basin", "variables", "established_date", "programmes", "given",
 )  # fmt: skip
 GIVEN_BITS = {
     name: 1 << i
     for i, name in enumerate((
         "national_code", "name", "network", "legal_basis", "station_types", "automation", "status", "location",
         "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "river", "basin", "variables",
+        "established_date", "programmes",
     ))
 }  # fmt: skip
 
@@ -43,7 +44,8 @@ def stage_record(row: StationRow, *, code_given: bool) -> tuple[Any, ...]:
         v.get("legal_basis"), v.get("station_types"), v.get("automation"), v.get("status"), float(lon),
         float(lat), v.get("elevation_m"), v.get("wigos_ids"), v.get("owner"), v.get("operator"),
         v.get("data_policy"), v.get("river"), v.get("basin"),
-        None if variables is None else orjson.dumps(variables).decode(), given,
+        None if variables is None else orjson.dumps(variables).decode(), v.get("established_date"),
+        v.get("programmes"), given,
     )  # fmt: skip
 
 
