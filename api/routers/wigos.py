@@ -12,7 +12,7 @@ from domain.wigos.models import IssueNumberCreate, IssueNumberPublic, WigosIdIss
 
 router = APIRouter(tags=["wigos"], dependencies=[Depends(strict_query)])
 ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
-CSV = Query(default_factory=list, description="comma-separated or repeated")
+Codes = Annotated[list[str], Query(description="code(s), comma-separated or repeated")]
 
 
 def _split(values: list[str]) -> list[str]:
@@ -58,8 +58,8 @@ def station_completeness(
 
 @router.get("/completeness", responses=ERRORS)
 def completeness_summary(
-    session: ReadSessionDep, principal: StaffDep, owner: list[str] = CSV, province: list[str] = CSV,
-    network: list[str] = CSV, limit: Annotated[int, Query(ge=1, le=service.MAX_BLOCKING)] = 100,
+    session: ReadSessionDep, principal: StaffDep, owner: Codes = [], province: Codes = [],  # noqa: B006
+    network: Codes = [], limit: Annotated[int, Query(ge=1, le=service.MAX_BLOCKING)] = 100,  # noqa: B006
 ) -> dict[str, Any]:  # fmt: skip
     return service.completeness_summary(
         session, principal=principal, owner=_split(owner), province=_split(province),

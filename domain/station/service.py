@@ -171,9 +171,10 @@ def register_station(session: Session, *, principal: Principal, data: StationCre
     if data.operator:
         _known_organization(session, data.operator, "operator")
     now = datetime.now(UTC)
-    fields = data.model_dump(mode="json", exclude={"location", "owner"})
+    fields = data.model_dump(mode="json", exclude={"location", "owner", "established_date"})
     station = Station(
         **fields,
+        established_date=data.established_date,
         owner=owner,
         search_text=search_text(data.name, data.national_code),
         created_at=now,
@@ -266,6 +267,8 @@ def _apply_changes(session: Session, station: Station, changes: dict[str, Any]) 
         queries.replace_wsis(session, station.id, changes["wigos_ids"])
     if "location" in changes:
         _apply_location(session, station, changes.pop("location"))
+    if changes.get("established_date") is not None:
+        changes["established_date"] = date.fromisoformat(changes["established_date"])
     for key, value in changes.items():
         setattr(station, key, value)
     station.search_text = search_text(station.name, station.national_code)
