@@ -228,8 +228,9 @@ PLAN = text(f"""
 CREATE TEMP TABLE import_plan ON COMMIT DROP AS
 SELECT c.line, coalesce(s.id, gen_random_uuid()) AS id, s.id IS NULL AS is_new, d.wsis_changed, d.moved,
   {", ".join(f"{_final(f)} AS {f}" for f in _WRITTEN)},
+  CASE WHEN c.name_fold IS NULL THEN s.search_text ELSE
   c.name_fold || ' ' || translate({_CODE}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
-    AS search_text,
+  END AS search_text,
   CASE WHEN d.moved THEN {_POINT} ELSE s.location END AS location,
   CASE WHEN d.moved THEN NULL ELSE s.province END AS province,
   CAST('{WMO_REGION_VIET_NAM}' AS text) AS wmo_region, CAST('{TERRITORY_VIET_NAM}' AS text) AS territory,
@@ -332,6 +333,20 @@ def match_stations(session: Session) -> None:
     """Find the station each staged row updates, and lock those stations until the transaction ends."""
     session.execute(MATCH)
     session.execute(LOCK_TARGETS)
+
+
+# Rows that may only update (a WMDR capability naming its facility by WSI) and match no station.
+UNMATCHED = text("""
+SELECT c.line, coalesce(c.wigos_ids[1], '') FROM import_stage c JOIN import_target t USING (line)
+WHERE t.station_id IS NULL AND c.line = ANY(:lines)
+""")
+
+
+def select_unmatched(session: Session, lines: list[int]) -> list[tuple[int, str]]:
+    """Return (line, first WSI) of the update-only rows that match no station."""
+    if not lines:
+        return []
+    return [(int(r[0]), str(r[1])) for r in session.execute(UNMATCHED, {"lines": lines})]
 
 
 def select_row_errors(

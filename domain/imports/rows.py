@@ -82,8 +82,8 @@ class Layout:
 
 
 def unit_of(source_format: str) -> str:
-    """Return what a `line` counts in this format ('line' or 'feature')."""
-    return "feature" if source_format == "geojson" else "line"
+    """Return what a `line` counts in this format ('line', 'feature' or 'facility')."""
+    return {"geojson": "feature", "wmdr": "facility"}.get(source_format, "line")
 
 
 def convert_row(

@@ -159,6 +159,10 @@ def _run(
     say(f"staged {len(records)} rows")
     queries.match_stations(session)
     found = queries.select_row_errors(session, editor=editor, default_owner=owner, unit=unit)
+    found += [
+        (line, "wmdr:facility", wsi, f"no station holds {wsi}: observations alone cannot create a station")
+        for line, wsi in queries.select_unmatched(session, parsed.update_only)
+    ]
     errors += [
         RowError(line, label_of(parsed.labels, field), value, reason) for line, field, value, reason in found
     ]
@@ -167,6 +171,8 @@ def _run(
     created, updated, staged = queries.plan_changes(
         session, default_owner=owner, offshore_m=OFFSHORE_PROVINCE_KM * 1000, today=now.date()
     )
+    for error in errors:  # a WMDR facility is named in every error of it, the database's included
+        error.locator = error.locator or parsed.locators.get(error.line)
     report = ImportReport(dry_run, created, updated, staged - created - updated, sorted_errors(errors))
     say(f"checked: {len(report.errors)} errors; {_counts(report)}")
     if not report.errors and created + updated:
