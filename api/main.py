@@ -37,6 +37,10 @@ Authenticate with `Authorization: Bearer <key>` (or `X-API-Key`). Errors are RFC
 `application/problem+json`. Lists are paged with an opaque `cursor` and a `next` link."""
 
 
+# the registry's routers, under the API prefix
+API_MODULES = (stations, organizations, equipment, maintenance, statistics, zones, coverage, imports, wigos)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for these settings (read from the environment when omitted)."""
     settings = settings or get_settings()
@@ -58,10 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(settings.key_cache_ttl_s)
     errors.install(app)
     # the registry's routes first: a request is matched against the routes in order
-    api_routers = (
-        stations, organizations, equipment, maintenance, statistics, zones, coverage, imports, wigos,
-    )  # fmt: skip
-    for module in api_routers:
+    for module in API_MODULES:
         app.include_router(module.router, prefix=settings.api_prefix)
     for router in (health.router, share.router, ogc.router, map.router):
         app.include_router(router)

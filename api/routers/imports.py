@@ -70,6 +70,7 @@ class RowErrorPublic(BaseModel):
     field: str
     value: str
     reason: str
+    facility: str | None = Field(default=None, description="WMDR: the facility's WSI, else its gml:id")
 
 
 class ImportReportPublic(BaseModel):
@@ -115,7 +116,7 @@ async def read_upload(request: Request) -> Upload:
 
 @router.post(
     "/stations",
-    summary="Import stations from CSV or GeoJSON",
+    summary="Import stations from CSV, GeoJSON or WMDR XML",
     description=DESCRIPTION,
     response_model=ImportReportPublic,
     responses=RESPONSES,

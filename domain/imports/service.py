@@ -137,6 +137,22 @@ def _default_owner(session: Session, principal: Principal, requested: str | None
     return code
 
 
+def _registry_errors(
+    session: Session, parsed: ParsedImport, editor: str | None, owner: str | None, unit: str
+) -> list[RowError]:
+    """Return the errors of staged rows against the registry, and drop those rows from the stage."""
+    found = queries.select_row_errors(session, editor=editor, default_owner=owner, unit=unit)
+    found += [
+        (line, "wmdr:facility", wsi, f"no station holds {wsi}: observations alone cannot create a station")
+        for line, wsi in queries.select_unmatched(session, parsed.update_only)
+    ]
+    queries.drop_lines(session, sorted({line for line, *_ in found}))
+    return [
+        RowError(line, label_of(parsed.labels, field), value, reason, parsed.locators.get(line))
+        for line, field, value, reason in found
+    ]
+
+
 def _run(
     session: Session,
     principal: Principal,
@@ -158,21 +174,11 @@ def _run(
     queries.copy_stage(session, records)
     say(f"staged {len(records)} rows")
     queries.match_stations(session)
-    found = queries.select_row_errors(session, editor=editor, default_owner=owner, unit=unit)
-    found += [
-        (line, "wmdr:facility", wsi, f"no station holds {wsi}: observations alone cannot create a station")
-        for line, wsi in queries.select_unmatched(session, parsed.update_only)
-    ]
-    errors += [
-        RowError(line, label_of(parsed.labels, field), value, reason) for line, field, value, reason in found
-    ]
-    queries.drop_lines(session, sorted({line for line, *_ in found}))
+    errors += _registry_errors(session, parsed, editor, owner, unit)
     now = datetime.now(UTC)
     created, updated, staged = queries.plan_changes(
         session, default_owner=owner, offshore_m=OFFSHORE_PROVINCE_KM * 1000, today=now.date()
     )
-    for error in errors:  # a WMDR facility is named in every error of it, the database's included
-        error.locator = error.locator or parsed.locators.get(error.line)
     report = ImportReport(dry_run, created, updated, staged - created - updated, sorted_errors(errors))
     say(f"checked: {len(report.errors)} errors; {_counts(report)}")
     if not report.errors and created + updated:

@@ -100,42 +100,39 @@ def select_station_completeness(
     return None if row is None else (int(row[0]), list(row[1]))
 
 
-# One pass over the matching stations: each one's score and missing keys, then the distribution
-# (by tens, 100 on its own), how often each element is missing, and the first stations that block.
+# One pass over the matching stations: each element's test once per station (a boolean column),
+# then the distribution (by tens, 100 on its own), how often each element is missing (one aggregate)
+# and the first stations that block, whose missing keys alone are spelled out.
 _FILTERS = " AND ".join(
     f"(CAST(:{name} AS text[]) IS NULL OR station.{name} = ANY(CAST(:{name} AS text[])))"
     for name in ("owner", "province", "network")
 )
-_SUMMARY = """
+_FLAGS = ", ".join(f"coalesce({e.present}, false) AS has_{e.key}" for e in ELEMENTS)
+_PRESENT = " + ".join(f"has_{e.key}::int" for e in ELEMENTS)
+_MISSING_COUNTS = ", ".join(f"'{e.key}', count(*) FILTER (WHERE NOT has_{e.key})" for e in ELEMENTS)
+_MISSING_KEYS = (
+    "array_remove(ARRAY["
+    + ", ".join(f"CASE WHEN has_{e.key} THEN NULL ELSE '{e.key}' END" for e in ELEMENTS)
+    + "]::text[], NULL)"
+)
+_SUMMARY = f"""
 WITH scored AS MATERIALIZED (
-  SELECT station.id, station.national_code, station.name, station.owner, station.province,
-         {present} * 100 / {total} AS score, {missing} AS missing
-  FROM station WHERE {visible} AND {filters}
+  SELECT f.*, ({_PRESENT}) * 100 / {len(ELEMENTS)} AS score FROM (
+    SELECT station.id, station.national_code, station.name, station.owner, station.province, {_FLAGS}
+    FROM station WHERE {{visible}} AND {_FILTERS}) f
 )
 SELECT
   (SELECT count(*) FROM scored),
-  (SELECT coalesce(jsonb_object_agg(bucket, n), '{{}}') FROM (
+  (SELECT coalesce(jsonb_object_agg(bucket, n), '{{{{}}}}') FROM (
      SELECT least(score / 10 * 10, 100) AS bucket, count(*) AS n FROM scored GROUP BY 1) b),
-  (SELECT coalesce(jsonb_object_agg(key, n), '{{}}') FROM (
-     SELECT key, count(*) AS n FROM scored, unnest(missing) AS key GROUP BY key) m),
+  (SELECT jsonb_build_object({_MISSING_COUNTS}) FROM scored),
   (SELECT count(*) FROM scored WHERE score < 100),
   (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'national_code', national_code, 'name', name,
-       'owner', owner, 'province', province, 'score', score, 'missing', missing)
+       'owner', owner, 'province', province, 'score', score, 'missing', {_MISSING_KEYS})
        ORDER BY score, national_code), '[]') FROM (
      SELECT * FROM scored WHERE score < 100 ORDER BY score, national_code LIMIT :limit) w)
 """
-SUMMARY = {
-    kind: text(
-        _SUMMARY.format(
-            present=present_count_sql(),
-            missing=missing_keys_sql(),
-            total=len(ELEMENTS),
-            visible=_visible(kind),
-            filters=_FILTERS,
-        )  # fmt: skip
-    )
-    for kind in KINDS
-}
+SUMMARY = {kind: text(_SUMMARY.format(visible=_visible(kind))) for kind in KINDS}
 
 
 def select_completeness_summary(
