@@ -68,6 +68,11 @@ CROSS JOIN LATERAL unnest(c.wigos_ids) AS u(wsi)
 JOIN station_wigos_id h ON h.wsi = u.wsi JOIN station o ON o.id = h.station_id
 WHERE h.station_id IS DISTINCT FROM t.station_id
 UNION ALL
+SELECT c.line, 'wigos_ids', u.wsi, format('WIGOS identifier %s was issued to another station: never reused', u.wsi)
+FROM import_stage c JOIN import_target t USING (line) CROSS JOIN LATERAL unnest(c.wigos_ids) AS u(wsi)
+JOIN wigos_issued_id l ON l.wsi = u.wsi
+WHERE l.station_id IS DISTINCT FROM t.station_id AND NOT EXISTS (SELECT 1 FROM station_wigos_id h WHERE h.wsi = u.wsi)
+UNION ALL
 SELECT c.line, 'national_code', c.national_code,
        format('matches station %s, as %s %s does: give each station one row', s.national_code,
               CAST(:unit AS text), t.first_line)

@@ -167,3 +167,27 @@ def test_malformed_requested_identifier_is_a_422(client: TestClient, db: Session
     station = make_station(db, owner="MOC")
     response = client.post(f"/api/v1/stations/{station.id}/wigos-ids", json={"wsi": "0-704-x"}, headers=admin)
     assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+
+
+def test_an_import_cannot_give_an_issued_identifier_to_another_station(
+    client: TestClient, db: Session
+) -> None:
+    admin = make_key(db, "NCHMF", Role.admin)
+    assign_number(client, admin, 43, "MOC", db)
+    first = make_station(db, owner="MOC")
+    wsi = client.post(f"/api/v1/stations/{first.id}/wigos-ids", headers=admin).json()["wsi"]
+    etag = client.get(f"/api/v1/stations/{first.id}", headers=admin).headers["etag"]
+    client.patch(f"/api/v1/stations/{first.id}", json={"wigos_ids": []}, headers=admin | {"If-Match": etag})
+    body = (
+        "national_code,name,network,station_types,automation,latitude,longitude,wigos_ids\n"
+        f"LEDGER-1,Trạm khác,national,synoptic,manual,21.0,105.8,{wsi}\n"
+    )
+    response = client.post(
+        "/api/v1/imports/stations",
+        content=body,
+        headers=admin | {"Content-Type": "text/csv"},
+        params={"owner": "MOC"},
+    )
+    assert response.status_code == 422
+    assert [(e["field"], e["value"]) for e in response.json()["errors"]] == [("wigos_ids", wsi)]
+    assert "never reused" in response.json()["errors"][0]["reason"]
