@@ -1,14 +1,21 @@
 """WIGOS: the issue-number register (admins), issuing identifiers to stations, completeness."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 
 from api.deps import ReadSessionDep, SessionDep, StaffDep, strict_query
 from api.errors import problem_responses
 from domain.wigos import service
-from domain.wigos.models import IssueNumberCreate, IssueNumberPublic, WigosIdIssued, WigosIdRequest
+from domain.wigos.models import (
+    CompletenessSummary,
+    IssueNumberCreate,
+    IssueNumberPublic,
+    StationCompleteness,
+    WigosIdIssued,
+    WigosIdRequest,
+)
 
 router = APIRouter(tags=["wigos"], dependencies=[Depends(strict_query)])
 ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
@@ -49,18 +56,18 @@ def issue_wigos_id(
     return service.issue_wigos_id(session, principal=principal, station_id=station_id, data=request)
 
 
-@router.get("/stations/{station_id}/completeness", responses=ERRORS)
+@router.get("/stations/{station_id}/completeness", response_model=StationCompleteness, responses=ERRORS)
 def station_completeness(
     session: ReadSessionDep, principal: StaffDep, station_id: uuid.UUID
-) -> dict[str, Any]:
+) -> StationCompleteness:
     return service.station_completeness(session, principal=principal, station_id=station_id)
 
 
-@router.get("/completeness", responses=ERRORS)
+@router.get("/completeness", response_model=CompletenessSummary, responses=ERRORS)
 def completeness_summary(
     session: ReadSessionDep, principal: StaffDep, owner: Codes = [], province: Codes = [],  # noqa: B006
     network: Codes = [], limit: Annotated[int, Query(ge=1, le=service.MAX_BLOCKING)] = 100,  # noqa: B006
-) -> dict[str, Any]:  # fmt: skip
+) -> CompletenessSummary:  # fmt: skip
     return service.completeness_summary(
         session, principal=principal, owner=_split(owner), province=_split(province),
         network=_split(network), limit=limit,

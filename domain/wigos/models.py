@@ -95,3 +95,61 @@ class WigosIdIssued(BaseModel):
     issued_by: str
     wigos_ids: list[str]
     revision: int
+
+
+class MissingElement(BaseModel):
+    """A WIGOS element a station lacks: its key, WMO-No. 1192 number, name, and what to do."""
+
+    element: str
+    number: str
+    name: str
+    hint: str
+
+
+class StationCompleteness(BaseModel):
+    """GET /stations/{station_id}/completeness."""
+
+    station_id: uuid.UUID
+    score: int = Field(ge=0, le=100)
+    elements: int = Field(description="elements measured")
+    present: int
+    oscar_ready: bool = Field(description="every element present: OSCAR/Surface would take the record")
+    missing: list[MissingElement]
+
+
+class ScoreBucket(BaseModel):
+    """How many stations score in [from, to]."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    low: int = Field(alias="from")
+    high: int = Field(alias="to")
+    stations: int
+
+
+class ElementCount(MissingElement):
+    """How many stations lack an element."""
+
+    stations: int
+
+
+class BlockingStation(BaseModel):
+    """A station whose record OSCAR/Surface would refuse, with what it lacks ("<number> <element>")."""
+
+    id: uuid.UUID
+    national_code: str
+    name: str
+    owner: str
+    province: str | None
+    score: int
+    missing: list[str]
+
+
+class CompletenessSummary(BaseModel):
+    """GET /completeness: the distribution of scores and the stations that block an OSCAR upload."""
+
+    stations: int
+    oscar_ready: int
+    blocking: int
+    distribution: list[ScoreBucket]
+    missing_by_element: list[ElementCount]
+    blocking_stations: list[BlockingStation] = Field(description="the lowest scores first, `limit` of them")

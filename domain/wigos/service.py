@@ -17,8 +17,14 @@ from domain.station import service as stations
 from domain.wigos import queries
 from domain.wigos.elements import ELEMENT_BY_KEY, ELEMENTS, score
 from domain.wigos.models import (
+    BlockingStation,
+    CompletenessSummary,
+    ElementCount,
     IssueNumberCreate,
     IssueNumberPublic,
+    MissingElement,
+    ScoreBucket,
+    StationCompleteness,
     WigosIdIssued,
     WigosIdRequest,
     WigosIssuedId,
@@ -174,23 +180,26 @@ def issue_wigos_id(
     )  # fmt: skip
 
 
-def station_completeness(session: Session, *, principal: Principal, station_id: uuid.UUID) -> dict[str, Any]:
+def station_completeness(
+    session: Session, *, principal: Principal, station_id: uuid.UUID
+) -> StationCompleteness:
     """Return a visible station's WIGOS completeness: score 0-100 and the missing elements with hints."""
+    require_role(principal, Role.admin, Role.editor, Role.viewer)
     kind, who = visibility(principal)
     found = queries.select_station_completeness(session, station_id, kind, who)
     if found is None:
         raise stations.StationNotFound(f"no station {station_id}", station_id=str(station_id))
     present, missing = found
-    return {
-        "station_id": str(station_id), "score": score(present), "elements": len(ELEMENTS), "present": present,
-        "oscar_ready": not missing, "missing": [describe(key) for key in missing],
-    }  # fmt: skip
+    return StationCompleteness(
+        station_id=station_id, score=score(present), elements=len(ELEMENTS), present=present,
+        oscar_ready=not missing, missing=[describe(key) for key in missing],
+    )  # fmt: skip
 
 
-def describe(key: str) -> dict[str, str]:
+def describe(key: str) -> MissingElement:
     """Return a missing element as the API shows it: key, WMO-No. 1192 number, name and hint."""
     element = ELEMENT_BY_KEY[key]
-    return {"element": element.key, "number": element.number, "name": element.name, "hint": element.hint}
+    return MissingElement(element=element.key, number=element.number, name=element.name, hint=element.hint)
 
 
 def visibility(principal: Principal) -> tuple[str, dict[str, Any]]:
@@ -210,7 +219,7 @@ def completeness_summary(
     province: list[str],
     network: list[str],
     limit: int,
-) -> dict[str, Any]:
+) -> CompletenessSummary:
     """Return the completeness distribution of the visible stations matching, and those that block OSCAR."""
     require_role(principal, Role.admin, Role.editor, Role.viewer)
     kind, who = visibility(principal)
@@ -219,12 +228,14 @@ def completeness_summary(
         session, kind, who, filters, min(limit, MAX_BLOCKING)
     )
     for station in first:
-        station["missing"] = [ELEMENT_BY_KEY[k].number + " " + k for k in station["missing"]]
-    return {
-        "stations": total, "oscar_ready": total - blocking, "blocking": blocking,
-        "distribution": [{"from": b, "to": min(b + 9, 100), "stations": buckets.get(str(b), 0)} for b in range(0, 101, 10)],
-        "missing_by_element": [
-            describe(e.key) | {"stations": missing.get(e.key, 0)} for e in ELEMENTS
+        station["missing"] = [f"{ELEMENT_BY_KEY[k].number} {k}" for k in station["missing"]]
+    return CompletenessSummary(
+        stations=total, oscar_ready=total - blocking, blocking=blocking,
+        distribution=[
+            ScoreBucket(low=b, high=min(b + 9, 100), stations=buckets.get(str(b), 0)) for b in range(0, 101, 10)
         ],
-        "blocking_stations": first,
-    }  # fmt: skip
+        missing_by_element=[
+            ElementCount(**describe(e.key).model_dump(), stations=missing.get(e.key, 0)) for e in ELEMENTS
+        ],
+        blocking_stations=[BlockingStation.model_validate(station) for station in first],
+    )  # fmt: skip
