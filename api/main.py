@@ -27,6 +27,7 @@ from api.routers import (
     share,
     stations,
     statistics,
+    wigos,
     zones,
 )
 from domain.access.cache import KeyCache
@@ -53,6 +54,22 @@ def _link_operations(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+# the registry's routers, under the API prefix
+API_MODULES = (
+    stations,
+    organizations,
+    equipment,
+    maintenance,
+    statistics,
+    zones,
+    coverage,
+    imports,
+    wigos,
+    change_requests,
+    audit,
+)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for these settings (read from the environment when omitted)."""
     settings = settings or get_settings()
@@ -75,11 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(settings.key_cache_ttl_s)
     errors.install(app)
     # the registry's routes first: a request is matched against the routes in order
-    api_routers = (
-        stations, organizations, equipment, maintenance, statistics, zones, coverage, imports, change_requests,
-        audit,
-    )  # fmt: skip
-    for module in api_routers:
+    for module in API_MODULES:
         app.include_router(module.router, prefix=settings.api_prefix)
     for router in (health.router, share.router, ogc.router, map.router, docs.router):
         app.include_router(router)

@@ -123,9 +123,25 @@ def _read(name: str, parse: Any) -> tuple[list[SeedStation], list[Rejected]]:
     return ok, bad
 
 
+def _isd_wigos_elements(row: dict[str, str]) -> SeedStation:
+    """Return an ISD station with the WIGOS elements ISD gives: a date established and, with a WMO index, GOS.
+
+    BEGIN is the first day NOAA holds reports from the station, so the station existed by then: the
+    registry records it as the date established (the true date may be earlier). A station with a WMO
+    index number reports on the GTS, so it belongs to WMO's Global Observing System (table 2-02
+    GOSGeneral); GBON/RBON listings are not in ISD and are left to the national agency.
+    """
+    item = _isd_row(row)
+    begin = row["BEGIN"].strip()
+    update: dict[str, Any] = {"programmes": ["GOSGeneral"] if item.data.wigos_ids else []}
+    if len(begin) == 8 and begin.isdigit():
+        update["established_date"] = date(int(begin[:4]), int(begin[4:6]), int(begin[6:8]))
+    return SeedStation(item.data.model_copy(update=update), item.closed_date)
+
+
 def isd_stations() -> tuple[list[SeedStation], list[Rejected]]:
     """Return the ISD stations of Viet Nam and the rows that could not be read."""
-    return _read("isd_history_vietnam_stations.csv", _isd_row)
+    return _read("isd_history_vietnam_stations.csv", _isd_wigos_elements)
 
 
 def grdc_stations() -> tuple[list[SeedStation], list[Rejected]]:

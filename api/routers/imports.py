@@ -19,7 +19,8 @@ router = APIRouter(prefix="/imports", tags=["imports"], dependencies=[Depends(st
 
 COLUMNS = (
     "national_code, name, network, station_types, automation, latitude, longitude (required); status, "
-    "elevation_m, wigos_ids, owner, operator, data_policy, legal_basis, river, basin, variables"
+    "elevation_m, wigos_ids, owner, operator, data_policy, legal_basis, river, basin, variables, "
+    "established_date, programmes"
 )
 DESCRIPTION = f"""Load a station list in one go. Send the file as the body (`text/csv`,
 `application/geo+json` or `application/json`) or as the `file` field of `multipart/form-data`.
@@ -28,6 +29,9 @@ CSV columns: {COLUMNS}. Lists (`station_types`, `wigos_ids`, `variables` as `nam
 separated by `;` or `|`; coordinates may be decimal or degrees-minutes-seconds (`21°01'30"N`);
 Vietnamese spellings of the code lists are understood. The wis2box `station_list.csv` columns are
 accepted too. GeoJSON: a FeatureCollection of Point features whose properties are station fields.
+WMDR 1.0 XML (`application/xml`; one or many `wmdr:ObservingFacility`, as OSCAR/Surface exports them,
+or this registry's `/share/v1/stations?f=wmdr`): one row per facility; each error names its facility
+(`facility`: the WSI, else the gml:id) and its position (`line`: 1 for the first facility).
 
 Rows are matched to existing stations by national code, else by WIGOS identifier: a match is updated
 (only the fields the file gives), the rest are created, and a row equal to its station is left
@@ -52,6 +56,7 @@ REQUEST_BODY: dict[str, Any] = {
             "text/csv": {"schema": _FILE_SCHEMA},
             "application/geo+json": {"schema": _GEOJSON_SCHEMA},
             "application/json": {"schema": _GEOJSON_SCHEMA},
+            "application/xml": {"schema": {"type": "string", "description": "a WMDR 1.0 document"}},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -71,6 +76,7 @@ class RowErrorPublic(BaseModel):
     field: str
     value: str
     reason: str
+    facility: str | None = Field(default=None, description="WMDR: the facility's WSI, else its gml:id")
 
 
 class ImportReportPublic(BaseModel):
@@ -120,7 +126,7 @@ async def read_upload(request: Request) -> Upload:
 
 @router.post(
     "/stations",
-    summary="Import stations from CSV or GeoJSON",
+    summary="Import stations from CSV, GeoJSON or WMDR XML",
     description=DESCRIPTION,
     response_model=ImportReportPublic,
     responses=RESPONSES,

@@ -61,6 +61,9 @@ class StationQuery(BaseModel):
     wigos_id: str | None = None
     q: str | None = Field(None, max_length=200, description="name or code, diacritics-insensitive")
     updated_since: datetime | None = None
+    completeness_below: int | None = Field(
+        None, ge=1, le=100, description="WIGOS completeness score under this (1-100; 100 = incomplete ones)"
+    )
 
 
 STATION_QUERY = QueryModel(StationQuery)
@@ -78,6 +81,7 @@ def read_station_filter(request: Request) -> StationFilter:
         status=parse_enum_list(q.status, StationStatus, "status"),
         data_policy=parse_enum_list(q.data_policy, DataPolicy, "data_policy"), owner=split_list(q.owner),
         province=split_list(q.province), wigos_id=q.wigos_id, q=q.q, updated_since=q.updated_since,
+        completeness_below=q.completeness_below,
     )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ import domain.province.models
 import domain.review.models
 import domain.sharing.models
 import domain.station.models
+import domain.wigos.models
 import domain.zone.models  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -18,7 +18,7 @@ from domain.imports.values import CellError
 
 _PROPERTIES = tuple(column for column in OUR_COLUMNS if column not in ("latitude", "longitude"))
 _KNOWN = frozenset(_PROPERTIES)
-_LIST_FIELDS = frozenset({"station_types", "wigos_ids", "variables"})
+_LIST_FIELDS = frozenset({"station_types", "wigos_ids", "variables", "programmes"})
 _LAYOUT = Layout(
     "geojson",
     {

@@ -15,12 +15,12 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from domain.imports.staging import GIVEN_BITS, STAGE_FIELDS
-from domain.station.rules import ARCHIPELAGO_PROVINCES
+from domain.station.rules import ARCHIPELAGO_PROVINCES, TERRITORY_VIET_NAM, WMO_REGION_VIET_NAM
 
 _TYPES = {
     "line": "integer", "lon": "double precision", "lat": "double precision",
     "elevation_m": "double precision", "station_types": "text[]", "wigos_ids": "text[]",
-    "variables": "jsonb", "given": "integer",
+    "variables": "jsonb", "given": "integer", "established_date": "date", "programmes": "text[]",
 }  # fmt: skip
 _STAGE_COLUMNS = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in STAGE_FIELDS)
 
@@ -67,6 +67,11 @@ FROM import_stage c JOIN import_target t USING (line)
 CROSS JOIN LATERAL unnest(c.wigos_ids) AS u(wsi)
 JOIN station_wigos_id h ON h.wsi = u.wsi JOIN station o ON o.id = h.station_id
 WHERE h.station_id IS DISTINCT FROM t.station_id
+UNION ALL
+SELECT c.line, 'wigos_ids', u.wsi, format('WIGOS identifier %s was issued to another station: never reused', u.wsi)
+FROM import_stage c JOIN import_target t USING (line) CROSS JOIN LATERAL unnest(c.wigos_ids) AS u(wsi)
+JOIN wigos_issued_id l ON l.wsi = u.wsi
+WHERE l.station_id IS DISTINCT FROM t.station_id AND NOT EXISTS (SELECT 1 FROM station_wigos_id h WHERE h.wsi = u.wsi)
 UNION ALL
 SELECT c.line, 'national_code', c.national_code,
        format('matches station %s, as %s %s does: give each station one row', s.national_code,
@@ -169,14 +174,22 @@ _SAME = {
     "elevation_m": "(s.elevation_m IS NULL AND c.elevation_m IS NULL) OR abs(s.elevation_m - c.elevation_m) <= 1e-6",
     "variables": f"{_VARIABLES_KEY.format('s.variables')} = {_VARIABLES_KEY.format('c.variables')}",
     "location": "abs(ST_X(s.location) - c.lon) <= 1e-7 AND abs(ST_Y(s.location) - c.lat) <= 1e-7",
+    "established_date": "s.established_date IS NOT DISTINCT FROM c.established_date",
+    "programmes": "s.programmes::text[] = c.programmes",
 }  # fmt: skip
 _CREATE = {
     "status": "coalesce(c.status, 'operational')", "data_policy": "coalesce(c.data_policy, 'core')",
     "wigos_ids": "coalesce(c.wigos_ids, '{}')", "variables": "coalesce(c.variables, '[]')",
-    "owner": "coalesce(c.owner, CAST(:default_owner AS text))",
+    "owner": "coalesce(c.owner, CAST(:default_owner AS text))", "programmes": "coalesce(c.programmes, '{}')",
 }  # fmt: skip
-_CURRENT = {"station_types": "s.station_types::text[]", "wigos_ids": "s.wigos_ids::text[]"}
-_WRITTEN = ("national_code", "name", *_TEXT_FIELDS, "station_types", "elevation_m", "wigos_ids", "variables")
+_CURRENT = {
+    "station_types": "s.station_types::text[]", "wigos_ids": "s.wigos_ids::text[]",
+    "programmes": "s.programmes::text[]",
+}  # fmt: skip
+_WRITTEN = (
+    "national_code", "name", *_TEXT_FIELDS, "station_types", "elevation_m", "wigos_ids", "variables",
+    "established_date", "programmes",
+)  # fmt: skip
 
 
 def _given(field: str) -> str:
@@ -200,7 +213,8 @@ def _stamp(column: str) -> str:
 _STATE_KEYS = (
     "id", "national_code", "name", "network", "legal_basis", "station_types", "automation", "status",
     "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "province", "river", "basin",
-    "variables", "closed_date", "close_reason", "successor_id", "revision",
+    "variables", "closed_date", "close_reason", "successor_id", "revision", "established_date", "programmes",
+    "wmo_region", "territory",
 )  # fmt: skip
 
 
@@ -219,10 +233,12 @@ PLAN = text(f"""
 CREATE TEMP TABLE import_plan ON COMMIT DROP AS
 SELECT c.line, coalesce(s.id, gen_random_uuid()) AS id, s.id IS NULL AS is_new, d.wsis_changed, d.moved,
   {", ".join(f"{_final(f)} AS {f}" for f in _WRITTEN)},
+  CASE WHEN c.name_fold IS NULL THEN s.search_text ELSE
   c.name_fold || ' ' || translate({_CODE}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
-    AS search_text,
+  END AS search_text,
   CASE WHEN d.moved THEN {_POINT} ELSE s.location END AS location,
   CASE WHEN d.moved THEN NULL ELSE s.province END AS province,
+  CAST('{WMO_REGION_VIET_NAM}' AS text) AS wmo_region, CAST('{TERRITORY_VIET_NAM}' AS text) AS territory,
   CASE WHEN s.id IS NOT NULL AND {_final("status")} = 'closed' AND s.closed_date IS NULL
        THEN CAST(:today AS date) ELSE s.closed_date END AS closed_date,
   CASE WHEN s.id IS NOT NULL THEN {_state("s")} END AS before
@@ -239,7 +255,7 @@ SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new), (SELE
 FROM import_plan
 """)
 
-_COLUMNS = (*_WRITTEN, "search_text", "location")
+_COLUMNS = (*_WRITTEN, "search_text", "location", "wmo_region", "territory")
 _NEW_PROVINCE = "CASE WHEN p.moved THEN pv.code ELSE p.province END"
 UPDATE_STATIONS = text(f"""
 UPDATE station s SET {", ".join(f"{c} = p.{c}" for c in _COLUMNS)}, province = {_NEW_PROVINCE},
@@ -324,6 +340,20 @@ def match_stations(session: Session) -> None:
     """Find the station each staged row updates, and lock those stations until the transaction ends."""
     session.execute(MATCH)
     session.execute(LOCK_TARGETS)
+
+
+# Rows that may only update (a WMDR capability naming its facility by WSI) and match no station.
+UNMATCHED = text("""
+SELECT c.line, coalesce(c.wigos_ids[1], '') FROM import_stage c JOIN import_target t USING (line)
+WHERE t.station_id IS NULL AND c.line = ANY(:lines)
+""")
+
+
+def select_unmatched(session: Session, lines: list[int]) -> list[tuple[int, str]]:
+    """Return (line, first WSI) of the update-only rows that match no station."""
+    if not lines:
+        return []
+    return [(int(r[0]), str(r[1])) for r in session.execute(UNMATCHED, {"lines": lines})]
 
 
 def select_row_errors(

@@ -28,7 +28,7 @@ from domain.imports.rules import RowError
 OUR_COLUMNS = (
     "national_code", "name", "network", "station_types", "automation", "status", "latitude", "longitude",
     "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "legal_basis", "river", "basin",
-    "variables",
+    "variables", "established_date", "programmes",
 )  # fmt: skip
 REQUIRED = ("national_code", "name", "network", "station_types", "automation", "latitude", "longitude")
 ALIASES = {"lat": "latitude", "lon": "longitude", "lng": "longitude", "long": "longitude"}
@@ -65,6 +65,8 @@ CONVERTERS: dict[str, Callable[[str], Any]] = {
     "river": values.river_or_basin,
     "basin": values.river_or_basin,
     "variables": values.variables,
+    "established_date": values.established_date,
+    "programmes": values.programmes,
 }
 
 
@@ -84,8 +86,8 @@ class Layout:
 
 
 def unit_of(source_format: str) -> str:
-    """Return what a `line` counts in this format ('line' or 'feature')."""
-    return "feature" if source_format == "geojson" else "line"
+    """Return what a `line` counts in this format ('line', 'feature' or 'facility')."""
+    return {"geojson": "feature", "wmdr": "facility"}.get(source_format, "line")
 
 
 def convert_row(

@@ -64,6 +64,7 @@ class RowError:
     field: str
     value: str
     reason: str
+    locator: str | None = None  # a WMDR facility's WSI or gml:id
 
     def __post_init__(self) -> None:
         if len(self.value) > MAX_VALUE_CHARS:
@@ -71,7 +72,8 @@ class RowError:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the error in the import report's JSON shape."""
-        return {"line": self.line, "field": self.field, "value": self.value, "reason": self.reason}
+        found = {"line": self.line, "field": self.field, "value": self.value, "reason": self.reason}
+        return found if self.locator is None else found | {"facility": self.locator}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +89,14 @@ class StationRow:
 class ParsedImport:
     """Result of parsing an upload: the clean rows and every error found (all rows, not only the first)."""
 
-    source_format: str  # "csv", "wis2box" (the wis2box station_list.csv columns) or "geojson"
+    source_format: str  # "csv", "wis2box" (the wis2box station_list.csv columns), "geojson" or "wmdr"
     stations: list[StationRow]
     errors: list[RowError]
     labels: dict[str, str] = field(default_factory=dict)  # field -> the column or property naming it
+    locators: dict[int, str] = field(default_factory=dict)  # line -> WMDR facility (WSI or gml:id)
+    update_only: list[int] = field(
+        default_factory=list
+    )  # lines that must match a station (no name, no place)
 
     @property
     def ok(self) -> bool:

@@ -165,6 +165,22 @@ class _Mode:
     approval: ImportApproval | None
 
 
+def _registry_errors(
+    session: Session, parsed: ParsedImport, editor: str | None, owner: str | None, unit: str
+) -> list[RowError]:
+    """Return the errors of staged rows against the registry, and drop those rows from the stage."""
+    found = queries.select_row_errors(session, editor=editor, default_owner=owner, unit=unit)
+    found += [
+        (line, "wmdr:facility", wsi, f"no station holds {wsi}: observations alone cannot create a station")
+        for line, wsi in queries.select_unmatched(session, parsed.update_only)
+    ]
+    queries.drop_lines(session, sorted({line for line, *_ in found}))
+    return [
+        RowError(line, label_of(parsed.labels, field), value, reason, parsed.locators.get(line))
+        for line, field, value, reason in found
+    ]
+
+
 def _run(
     session: Session,
     principal: Principal,
@@ -187,11 +203,7 @@ def _run(
     say(f"staged {len(records)} rows")
     queries.match_stations(session)
     base_revisions = _check_targets(session, mode.approval) if mode.keep_plan or mode.approval else {}
-    found = queries.select_row_errors(session, editor=editor, default_owner=owner, unit=unit)
-    errors += [
-        RowError(line, label_of(parsed.labels, field), value, reason) for line, field, value, reason in found
-    ]
-    queries.drop_lines(session, sorted({line for line, *_ in found}))
+    errors += _registry_errors(session, parsed, editor, owner, unit)
     now = datetime.now(UTC)
     created, updated, staged = queries.plan_changes(
         session, default_owner=owner, offshore_m=OFFSHORE_PROVINCE_KM * 1000, today=now.date()

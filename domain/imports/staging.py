@@ -17,13 +17,14 @@ from domain.station.rules import fold
 STAGE_FIELDS = (
     "line", "national_code", "name", "name_fold", "network", "legal_basis", "station_types", "automation",
     "status", "lon", "lat", "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "river",
-    "basin", "variables", "given",
+    "basin", "variables", "established_date", "programmes", "given",
 )  # fmt: skip
 GIVEN_BITS = {
     name: 1 << i
     for i, name in enumerate((
         "national_code", "name", "network", "legal_basis", "station_types", "automation", "status", "location",
         "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "river", "basin", "variables",
+        "established_date", "programmes",
     ))
 }  # fmt: skip
 
@@ -36,14 +37,17 @@ def stage_record(row: StationRow, *, code_given: bool) -> tuple[Any, ...]:
     for name, value in station.items():
         if not (name == "national_code" and not code_given) and not (name == "owner" and value is None):
             given |= GIVEN_BITS[name]
-    lon, lat = station["location"]["coordinates"][:2]
+    # a WMDR capability without its facility updates a station and gives neither name nor position
+    lon, lat = station["location"]["coordinates"][:2] if "location" in station else (None, None)
+    label = station.get("name")
     variables = v.get("variables")
     return (
-        row.line, v.get("national_code"), station["name"], fold(station["name"]), v.get("network"),
-        v.get("legal_basis"), v.get("station_types"), v.get("automation"), v.get("status"), float(lon),
-        float(lat), v.get("elevation_m"), v.get("wigos_ids"), v.get("owner"), v.get("operator"),
+        row.line, v.get("national_code"), label, None if label is None else fold(label), v.get("network"),
+        v.get("legal_basis"), v.get("station_types"), v.get("automation"), v.get("status"),
+        None if lon is None else float(lon), None if lat is None else float(lat), v.get("elevation_m"), v.get("wigos_ids"), v.get("owner"), v.get("operator"),
         v.get("data_policy"), v.get("river"), v.get("basin"),
-        None if variables is None else orjson.dumps(variables).decode(), given,
+        None if variables is None else orjson.dumps(variables).decode(), v.get("established_date"),
+        v.get("programmes"), given,
     )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Uploads to parsed imports: CSV or GeoJSON, told apart by media type, file name, then content."""
+"""Uploads to parsed imports: CSV, GeoJSON or WMDR XML, told apart by media type, file name, then content."""
 
 import json
 from typing import Literal
@@ -7,12 +7,14 @@ from domain.imports.coordinates import AreaPredicate
 from domain.imports.geojson import parse_geojson
 from domain.imports.parsing import parse_csv
 from domain.imports.rules import ImportFileUnreadable, ParsedImport, Upload, decode_upload
+from domain.imports.wmdr import looks_like_xml, parse_wmdr
 
 Format = Literal["csv", "geojson"]
 CSV_TYPES = frozenset(
     {"text/csv", "application/csv", "text/plain", "text/tab-separated-values", "application/vnd.ms-excel"}
 )
 JSON_TYPES = frozenset({"application/geo+json", "application/vnd.geo+json", "application/json"})
+XML_TYPES = frozenset({"application/xml", "text/xml"})
 _ZIP_MAGIC = b"PK\x03\x04"  # .xlsx and .ods are zip archives
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 
@@ -32,6 +34,13 @@ def upload_format(upload: Upload, text: str) -> Format:
     return "geojson" if text.lstrip().startswith("{") else "csv"
 
 
+def _is_xml(upload: Upload) -> bool:
+    media = (upload.media_type or "").split(";", 1)[0].strip().lower()
+    if media in XML_TYPES or (upload.filename or "").lower().endswith(".xml"):
+        return True
+    return media not in CSV_TYPES | JSON_TYPES and looks_like_xml(upload.data)
+
+
 def parse_upload(upload: Upload, *, in_area: AreaPredicate) -> ParsedImport:
     """Return the parsed upload; raise ImportFileUnreadable or UploadNotUtf8 when it cannot be read."""
     if upload.data.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
@@ -39,6 +48,8 @@ def parse_upload(upload: Upload, *, in_area: AreaPredicate) -> ParsedImport:
             "the file is a spreadsheet workbook (.xlsx/.xls/.ods), not CSV: "
             "save it as 'CSV UTF-8 (Comma delimited)' and upload it again"
         )
+    if _is_xml(upload):
+        return parse_wmdr(upload.data, in_area=in_area)
     text = decode_upload(upload.data)
     if upload_format(upload, text) == "csv":
         return parse_csv(text, in_area=in_area)

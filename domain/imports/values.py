@@ -2,12 +2,14 @@
 
 import re
 from collections.abc import Callable
+from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from domain.errors import RuleViolation
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
-from domain.station.rules import MalformedWigosId, fold, validate_wsi
+from domain.station.rules import MalformedWigosId, check_programmes, fold, validate_wsi
 
 MAX_WSIS = 10
 MAX_VARIABLES = 100
@@ -238,3 +240,30 @@ name = _text(300, required=True)
 legal_basis = _text(500, required=False)
 organization = _text(32, required=False)
 river_or_basin = _text(200, required=False)
+
+_DAY_FIRST = re.compile(r"^(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})$")
+
+
+def established_date(text: str) -> str | None:
+    """Return a date as YYYY-MM-DD from '2001-05-17' or the Vietnamese '17/05/2001'; None when empty."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    match = _DAY_FIRST.match(cleaned)
+    iso = f"{match['y']}-{int(match['m']):02d}-{int(match['d']):02d}" if match else cleaned[:10]
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        raise CellError(f"cannot read date '{cleaned}': write YYYY-MM-DD or DD/MM/YYYY") from None
+    if not 1800 <= day.year <= date.today().year:
+        raise CellError(f"date {day.isoformat()} is not a plausible establishment date")
+    return day.isoformat()
+
+
+def programmes(text: str) -> list[str]:
+    """Return programme affiliations (WIGOS table 2-02 notations) of a `;`-separated cell."""
+    items = [p.strip() for p in _LIST_SEPARATORS.split(text) if p.strip()]
+    try:
+        return check_programmes(items)
+    except RuleViolation as exc:
+        raise CellError(exc.detail) from None

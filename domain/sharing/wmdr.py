@@ -11,8 +11,11 @@ Identifiers: ``gml:identifier`` (code space ``http://wigos.wmo.int``) is the pri
 mistake it for one. ``gml:id`` values derive from the station UUID, so many stations share one document.
 Coordinates follow the WMO examples: ``gml:pos`` is "lat lon elevation" (elevation in metres, left out
 when unknown) with ``srsName`` the OGC URI of EPSG:4326, which fixes latitude-first axis order.
-Dates: ``dateClosed`` comes from ``closed_date``; ``dateEstablished`` only from an optional
-``established_date`` (the registry keeps none yet), so validity periods otherwise begin "unknown".
+Dates: ``dateClosed`` comes from ``closed_date``; ``dateEstablished`` from ``established_date`` (when
+known; validity periods otherwise begin "unknown"), which also dates an open reporting status.
+Programme affiliations are the station's ``programmes`` (WIGOS table 2-02) when it names any, else
+derived from its network and types. The description carries the registry's own fields as
+"Label: value." lines, which the WMDR import reads back, so an export re-imports as the same stations.
 A variable without ``interval_min`` keeps its observation with ``om:procedure nilReason="missing"``,
 because a WMDR process needs a reporting interval.
 """
@@ -139,7 +142,9 @@ def _facility_member(station: Station) -> Element:
     _description(facility, station)
     _ref(facility, _w("facilityType"), codes.facility_type_uri(station.get("station_types") or []))
     _facility_dates_and_place(facility, station)
-    programs = codes.program_uris(station.get("network"), station.get("station_types") or [])
+    programs = codes.program_uris(
+        station.get("network"), station.get("station_types") or [], station.get("programmes") or []
+    )
     for number, program in enumerate(programs, start=1):
         _program_affiliation(facility, station, program, f"{fid}-program{number}")
     for number, (variable, uri) in enumerate(_known_variables(station), start=1):
@@ -196,21 +201,41 @@ def _location(facility: Element, station: Station, fid: str) -> None:
 
 
 def _description(facility: Element, station: Station) -> None:
-    parts = [f"National station code: {station.get('national_code')}."]
+    description = _sub(_sub(facility, _w("description")), _w("Description"))
+    _sub(description, _w("description"), "\n".join(description_lines(station)))
+
+
+def description_lines(station: Station) -> list[str]:
+    """Return the registry's own fields as "Label: value." lines (domain.imports.wmdr reads them back)."""
+    lines = [f"National station code: {station.get('national_code')}."]
     network = f"Network: {station.get('network')}"
     if station.get("legal_basis"):
         network += f" (legal basis: {station['legal_basis']})"
-    parts.append(network + ".")
-    for label, key in (
-        ("Automation", "automation"),
-        ("River", "river"),
-        ("Basin", "basin"),
-        ("Province", "province"),
+    lines.append(network + ".")
+    variables = [
+        f"{v.get('name')}:{v['interval_min']}" if v.get("interval_min") else str(v.get("name"))
+        for v in station.get("variables") or []
+    ]
+    for label, value in (
+        # gml:identifier holds one identifier (the primary); a station with more lists them all here
+        ("WIGOS identifiers", ", ".join(wsis) if len(wsis := station.get("wigos_ids") or []) > 1 else ""),
+        ("Station types", ", ".join(station.get("station_types") or [])),
+        ("Automation", station.get("automation")),
+        ("Data policy", station.get("data_policy")),
+        ("Programmes", ", ".join(station.get("programmes") or [])),
+        ("Variables", "; ".join(variables)),
+        ("Operator", station.get("operator")),
+        ("River", station.get("river")),
+        ("Basin", station.get("basin")),
+        ("Province", station.get("province")),
     ):
-        if station.get(key):
-            parts.append(f"{label}: {station[key]}.")
-    description = _sub(_sub(facility, _w("description")), _w("Description"))
-    _sub(description, _w("description"), " ".join(parts))
+        if value:
+            lines.append(f"{label}: {_one_line(str(value))}.")
+    return lines
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _facility_dates_and_place(facility: Element, station: Station) -> None:
@@ -221,9 +246,9 @@ def _facility_dates_and_place(facility: Element, station: Station) -> None:
     _ref(time_zone, _w("timeZone"), codes.TIME_ZONE_VIET_NAM)
     if closed is not None:
         _sub(facility, _w("dateClosed"), closed.isoformat())
-    _ref(facility, _w("wmoRegion"), codes.WMO_REGION_ASIA)
+    _ref(facility, _w("wmoRegion"), codes.wmo_region_uri(station.get("wmo_region")))
     territory = _sub(_sub(facility, _w("territory")), _w("Territory"))
-    _ref(territory, _w("territoryName"), codes.TERRITORY_VIET_NAM)
+    _ref(territory, _w("territoryName"), codes.territory_uri(station.get("territory")))
 
 
 def _program_affiliation(facility: Element, station: Station, program: str, gml_id: str) -> None:
@@ -232,9 +257,11 @@ def _program_affiliation(facility: Element, station: Station, program: str, gml_
     status = _sub(_sub(affiliation, _w("reportingStatus")), _w("ReportingStatus"))
     code = codes.REPORTING_STATUS_BY_STATUS.get(str(station.get("status")), codes.REPORTING_STATUS_UNKNOWN)
     _ref(status, _w("reportingStatus"), code)
-    closed = _closed(station)
+    closed, established = _closed(station), _established(station)
     if station.get("status") == "closed" and closed is not None:
         _period(_sub(status, _w("validPeriod")), f"{gml_id}-status", closed, None)
+    elif established is not None:  # OSCAR dates a status from when it holds; this one since establishment
+        _period(_sub(status, _w("validPeriod")), f"{gml_id}-status", established, None)
 
 
 def _known_variables(station: Station) -> list[tuple[Mapping[str, Any], str]]:

@@ -141,8 +141,23 @@ def facility_type_uri(station_types: Iterable[str]) -> str:
     return next((uri for uri in FACILITY_TYPE_PRECEDENCE if uri in found), FACILITY_TYPE_UNKNOWN)
 
 
-def program_uris(network: str | None, station_types: Iterable[str]) -> list[str]:
-    """Return the ProgramAffiliation URIs of a station from its network and types."""
+def wmo_region_uri(notation: str | None) -> str:
+    """Return the WMORegion URI of a table 3-01 notation (Asia when the station has none recorded)."""
+    return f"{CODES}/WMORegion/{notation}" if notation else WMO_REGION_ASIA
+
+
+def territory_uri(notation: str | None) -> str:
+    """Return the TerritoryName URI of a table 3-02 notation (Viet Nam when none is recorded)."""
+    return f"{CODES}/TerritoryName/{notation}" if notation else TERRITORY_VIET_NAM
+
+
+def program_uris(
+    network: str | None, station_types: Iterable[str], programmes: Iterable[str] = ()
+) -> list[str]:
+    """Return the ProgramAffiliation URIs of a station: its own programmes, else from its network and types."""
+    named = [f"{CODES}/ProgramAffiliation/{p}" for p in programmes]
+    if named:
+        return list(dict.fromkeys(named))
     if network != "national":
         return [PROGRAM_BY_NETWORK["specialized"]]
     types = list(station_types)

@@ -33,6 +33,7 @@ class StationFilter:
     wigos_id: str | None = None
     q: str | None = None
     updated_since: datetime | None = None
+    completeness_below: int | None = None
 
 
 def parse_bbox(text: str, name: str = "bbox") -> tuple[float, float, float, float]:

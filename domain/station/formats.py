@@ -11,7 +11,8 @@ from domain import csvio
 CSV_COLUMNS = [
     "id", "national_code", "name", "network", "station_types", "automation", "status", "latitude",
     "longitude", "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "legal_basis", "province",
-    "zones", "river", "basin", "variables", "closed_date", "updated_at", "revision",
+    "zones", "river", "basin", "variables", "established_date", "programmes", "wmo_region", "territory",
+    "closed_date", "updated_at", "revision",
 ]  # fmt: skip
 
 

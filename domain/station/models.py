@@ -24,7 +24,7 @@ from sqlmodel import SQLModel
 
 from domain.db.clock import stamp_field
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
-from domain.station.rules import check_wigos_ids
+from domain.station.rules import check_programmes, check_wigos_ids
 
 NATIONAL_CODE = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
 
@@ -66,8 +66,20 @@ class StationFields(BaseModel):
     river: str | None = Field(default=None, max_length=200)
     basin: str | None = Field(default=None, max_length=200)
     variables: list[Variable] = Field(default_factory=list, max_length=100)
+    established_date: date | None = Field(default=None, description="WMDR dateEstablished")
+    programmes: list[str] = Field(
+        default_factory=list, max_length=20, description="WMO programme/network affiliations (table 2-02)"
+    )
 
     _point = field_validator("location")(_check_point)
+
+    @field_validator("programmes")
+    @classmethod
+    def _valid_programmes(cls, value: list[str]) -> list[str]:
+        try:
+            return check_programmes(value)
+        except Exception as exc:  # re-raised as a validation error with the field's pointer
+            raise ValueError(str(exc)) from exc
 
     @field_validator("wigos_ids")
     @classmethod
@@ -102,10 +114,15 @@ class StationUpdate(BaseModel):
     river: str | None = Field(default=None, max_length=200)
     basin: str | None = Field(default=None, max_length=200)
     variables: list[Variable] | None = Field(default=None, max_length=100)
+    established_date: date | None = None
+    programmes: list[str] | None = Field(default=None, max_length=20)
     reason: str | None = Field(default=None, max_length=500, description="Why; kept in the history")
 
     _point = field_validator("location")(lambda v: v if v is None else _check_point(v))
     _wsis = field_validator("wigos_ids")(lambda v: v if v is None else StationFields._valid_wsis(v))
+    _programmes = field_validator("programmes")(
+        lambda v: v if v is None else StationFields._valid_programmes(v)
+    )
 
 
 class StationClose(BaseModel):
@@ -124,6 +141,8 @@ class StationPublic(StationFields):
     id: uuid.UUID
     owner: str | None = None
     province: str | None = None
+    wmo_region: str | None = Field(default=None, description="WMO region (table 3-01), from the position")
+    territory: str | None = Field(default=None, description="territory (table 3-02), from the position")
     zones: list[str] = Field(default_factory=list)
     closed_date: date | None = None
     close_reason: str | None = None
@@ -184,6 +203,11 @@ class Station(SQLModel, table=True):
     basin: str | None = None
     variables: list[dict[str, Any]] = DbField(sa_column=Column(JSONB, nullable=False, server_default="[]"))
     closed_date: date | None = DbField(default=None, sa_column=Column(Date))
+    established_date: date | None = DbField(default=None, sa_column=Column(Date))
+    # WIGOS elements 3-01 and 3-02, derived from the position like the province (never typed in)
+    wmo_region: str | None = DbField(default=None, sa_column=Column(String(16)))
+    territory: str | None = DbField(default=None, sa_column=Column(String(3)))
+    programmes: list[str] = DbField(sa_column=Column(ARRAY(String(64)), nullable=False, server_default="{}"))
     close_reason: str | None = DbField(default=None, sa_column=Column(Text))
     successor_id: uuid.UUID | None = DbField(default=None, foreign_key="station.id")
     created_at: datetime = stamp_field()

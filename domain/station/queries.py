@@ -34,6 +34,7 @@ from domain.province.models import Province
 from domain.station.filters import StationFilter
 from domain.station.models import Station, StationRevision, StationWigosId
 from domain.station.rules import fold
+from domain.wigos.elements import ELEMENTS, KNOWN_VARIABLES, present_count_sql
 from domain.zone.models import PriorityZone, PriorityZonePart
 
 S = Station.__table__.c  # type: ignore[attr-defined]
@@ -51,7 +52,8 @@ GEOMETRY = "CAST(ST_AsGeoJSON(station.location, 6) AS JSONB)"
 HEAD = ("id", "national_code", "name", "network")
 TAIL = (
     "legal_basis", "station_types", "automation", "status", "elevation_m", "wigos_ids", "owner", "operator",
-    "data_policy", "province", "river", "basin", "variables", "zones", "closed_date", "close_reason",
+    "data_policy", "province", "river", "basin", "variables", "established_date", "programmes", "wmo_region",
+    "territory", "zones", "closed_date", "close_reason",
     "successor_id", "created_at", "updated_at", "revision",
 )  # fmt: skip
 
@@ -131,6 +133,8 @@ def filter_values(f: StationFilter) -> dict[str, Any]:
         v["q"] = _like_pattern(fold(f.q))
     if f.updated_since:
         v["updated_since"] = f.updated_since
+    if f.completeness_below is not None:
+        v.update(completeness_below=f.completeness_below, known_variables=list(KNOWN_VARIABLES))
     return v
 
 
@@ -162,7 +166,20 @@ def filter_conditions(names: frozenset[str]) -> tuple[ColumnElement[bool], ...]:
         c.append(S.search_text.like(bindparam("q", type_=String), escape="/"))
     if "updated_since" in names:
         c.append(S.updated_at >= bindparam("updated_since", type_=S.updated_at.type))
+    if "completeness_below" in names:
+        c.append(_completeness_below())
     return tuple(c)
+
+
+def _completeness_below() -> ColumnElement[bool]:
+    # score = present * 100 // total, so score < n exactly when present * 100 < n * total
+    below: ColumnElement[bool] = text(
+        f"{present_count_sql()} * 100 < CAST(:completeness_below AS integer) * {len(ELEMENTS)}"
+    ).bindparams(
+        bindparam("completeness_below", type_=Integer),
+        bindparam("known_variables", type_=ARRAY(String)),
+    )  # type: ignore[assignment]
+    return below
 
 
 def _visibility(principal: Principal) -> tuple[str, dict[str, Any]]:
@@ -284,6 +301,19 @@ def select_wsi_holders(session: Session, wsis: list[str]) -> dict[str, uuid.UUID
         return {}
     rows = session.exec(orm_select(StationWigosId).where(col(StationWigosId.wsi).in_(wsis))).all()
     return {r.wsi: r.station_id for r in rows}
+
+
+# The ledger of issued identifiers belongs to the wigos context (which depends on this one), so it is
+# read here as plain SQL rather than through its models: an identifier issued once is never reused.
+SELECT_WSI_ISSUED_TO = text("SELECT wsi, station_id FROM wigos_issued_id WHERE wsi = ANY(:wsis)")
+
+
+def select_wsi_issued_to(session: Session, wsis: list[str]) -> dict[str, uuid.UUID]:
+    """Return {wsi: station id} for identifiers the registry has issued (held or not)."""
+    if not wsis:
+        return {}
+    rows = session.execute(SELECT_WSI_ISSUED_TO, {"wsis": wsis}).all()
+    return {str(r[0]): r[1] for r in rows}
 
 
 def replace_wsis(session: Session, station_id: uuid.UUID, wsis: list[str]) -> None:

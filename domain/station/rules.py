@@ -103,3 +103,33 @@ def implied_automation(installed: int, automatic: int) -> str | None:
     if automatic >= installed:
         return "automatic"
     return "manual" if automatic == 0 else "semi_automatic"
+
+
+PROGRAMME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+# WIGOS elements 3-01 (WMO region, table 3-01) and 3-02 (territory, table 3-02, ISO 3166 alpha-3). Every
+# point of Viet Nam's service area (land, sea, archipelagos) lies in Region II, Asia, and is Viet Nam's.
+WMO_REGION_VIET_NAM = "asia"
+TERRITORY_VIET_NAM = "VNM"
+
+
+def check_programmes(programmes: list[str]) -> list[str]:
+    """Return programme affiliations (notations of WIGOS table 2-02) checked for form and repeats."""
+    seen: list[str] = []
+    for notation in programmes:
+        if not PROGRAMME_PATTERN.match(notation):
+            raise RuleViolation(
+                f"'{notation}' is not a programme notation of WIGOS table 2-02 (e.g. GOSGeneral, GBON, "
+                "RBON, WHYCOS, nonAffiliated)",
+                pointer="#/programmes",
+                value=notation,
+            )
+        if notation in seen:
+            raise RuleViolation(f"programme {notation} is listed twice", pointer="#/programmes")
+        seen.append(notation)
+    return seen
+
+
+def wigos_place(lon: float, lat: float) -> tuple[str, str]:
+    """Return the WMO region and territory of a point already checked to be in the service area."""
+    check_location(lon, lat)
+    return WMO_REGION_VIET_NAM, TERRITORY_VIET_NAM

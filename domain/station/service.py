@@ -23,6 +23,7 @@ from domain.station.rules import (
     check_location,
     implied_automation,
     search_text,
+    wigos_place,
 )
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def _apply_location(session: Session, station: Station, location: dict[str, Any]
     lon, lat = float(location["coordinates"][0]), float(location["coordinates"][1])
     check_location(lon, lat)
     station.location = from_geojson({"type": "Point", "coordinates": [lon, lat]})
+    station.wmo_region, station.territory = wigos_place(lon, lat)
     station.province = archipelago_province(lon, lat) or queries.province_of(
         session, lon, lat, OFFSHORE_PROVINCE_KM
     )
@@ -86,6 +88,12 @@ def _check_wsis_free(session: Session, wsis: list[str], station_id: uuid.UUID) -
     if held:
         wsi = next(iter(held))
         raise DuplicateWigosId(f"WIGOS identifier {wsi} is already held by another station", wsi=wsi)
+    issued = {w: sid for w, sid in queries.select_wsi_issued_to(session, wsis).items() if sid != station_id}
+    if issued:
+        wsi = next(iter(issued))
+        raise DuplicateWigosId(
+            f"WIGOS identifier {wsi} was issued to another station; an identifier is never reused", wsi=wsi
+        )
 
 
 def _check_code_free(session: Session, code: str, station_id: uuid.UUID) -> None:
@@ -166,10 +174,11 @@ def _new_station(
     if data.operator:
         _known_organization(session, data.operator, "operator")
     now = datetime.now(UTC)
-    fields = data.model_dump(mode="json", exclude={"location", "owner"})
+    fields = data.model_dump(mode="json", exclude={"location", "owner", "established_date"})
     station = Station(
         id=station_id or uuid.uuid4(),
         **fields,
+        established_date=data.established_date,
         owner=owner,
         search_text=search_text(data.name, data.national_code),
         created_at=now,
@@ -263,14 +272,14 @@ def update_station(
 
 REQUIRED_FIELDS = (
     "national_code", "name", "network", "station_types", "automation", "status", "location",
-    "data_policy", "owner", "wigos_ids", "variables",
+    "data_policy", "owner", "wigos_ids", "variables", "programmes",
 )  # fmt: skip
 
 
 def _check_update(session: Session, principal: Principal, station: Station, changes: dict[str, Any]) -> None:
     for required in REQUIRED_FIELDS:
         if required in changes and changes[required] is None:
-            hint = " (send [] for none)" if required in ("wigos_ids", "variables") else ""
+            hint = " (send [] for none)" if required in ("wigos_ids", "variables", "programmes") else ""
             raise RuleViolation(f"{required} cannot be null{hint}", pointer=f"#/{required}")
     if "owner" in changes and changes["owner"] != station.owner:
         if not principal.has_national_powers:
@@ -306,6 +315,8 @@ def _apply_changes(session: Session, station: Station, changes: dict[str, Any]) 
         queries.replace_wsis(session, station.id, changes["wigos_ids"])
     if "location" in changes:
         _apply_location(session, station, changes.pop("location"))
+    if changes.get("established_date") is not None:
+        changes["established_date"] = date.fromisoformat(changes["established_date"])
     for key, value in changes.items():
         setattr(station, key, value)
     station.search_text = search_text(station.name, station.national_code)
@@ -378,3 +389,21 @@ def record_station_change(
     station.updated_at = datetime.now(UTC)
     _write_revision(session, station, principal, op, reason, before, snapshot(station) | extra_state)
     return station
+
+
+def add_wigos_id(
+    session: Session, *, principal: Principal, station_id: uuid.UUID, wsi: str, reason: str | None
+) -> Station:
+    """Give a station one more WIGOS identifier (primary when it had none), as a revision; the caller commits."""
+    station = _locked(session, principal, station_id)
+    require_writer_of(principal, station.owner)
+    if station.status == "closed":
+        raise StationClosed(f"station {station_id} is closed: it gets no new identifier", wsi=wsi)
+    _check_wsis_free(session, [wsi], station.id)
+    wsis = [*station.wigos_ids, wsi]
+    queries.replace_wsis(session, station.id, wsis)
+    carried = queries.select_carried_state(session, station.id, CARRIED_STATE_KEYS)
+    return record_station_change(
+        session, principal=principal, station_id=station_id, op="wigos_id", reason=reason,
+        extra_state=carried, extra_before=carried, fields={"wigos_ids": wsis},
+    )  # fmt: skip

@@ -216,7 +216,7 @@ def test_rows_with_errors_refuse_the_whole_file_with_a_422_listing_every_one(
 def test_openapi_documents_the_bodies_parameters_and_the_refusal(client: TestClient) -> None:
     operation = client.get("/openapi.json").json()["paths"][IMPORTS]["post"]
     assert set(operation["requestBody"]["content"]) == {
-        "text/csv", "application/geo+json", "application/json", "multipart/form-data",
+        "text/csv", "application/geo+json", "application/json", "application/xml", "multipart/form-data",
     }  # fmt: skip
     assert {p["name"] for p in operation["parameters"]} == {"dry_run", "owner"}
     assert {"200", "401", "403", "413", "422"} <= set(operation["responses"])

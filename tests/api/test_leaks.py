@@ -185,6 +185,8 @@ def test_write_errors_about_a_restricted_station_say_nothing_of_it(
         ("PATCH", "/api/v1/stations/{}", {"name": "x"}),
         ("DELETE", "/api/v1/stations/{}", {"reason": "x"}),
         ("POST", "/api/v1/stations/{}/equipment", [{"kind": TEST_AUTO, "manufacturer": "x", "installed_date": "2024-01-01"}]),
+        ("POST", "/api/v1/stations/{}/wigos-ids", {}),
+        ("POST", "/api/v1/stations/{}/wigos-ids", {"wsi": "0-20000-0-48999"}),
     ):  # fmt: skip
         hidden = client.request(method, path.format(sid), json=body, headers=editor | {"If-Match": '"r1"'})
         absent = client.request(

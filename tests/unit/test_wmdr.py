@@ -350,3 +350,28 @@ def test_wmdr_every_mapped_code_exists_in_the_wigos_code_tables() -> None:
         if notation not in tables.get(register, set()):
             missing.append(uri)
     assert uris and not missing
+
+
+def test_wmdr_complete_station_carries_what_completeness_measures(schema: etree.XMLSchema) -> None:
+    station = base_station(
+        established_date="1960-05-01", programmes=["GBON", "GOSGeneral"], wmo_region="asia", territory="VNM",
+        wigos_ids=["0-20000-0-48820", "0-704-1-7"],
+    )  # fmt: skip
+    root = assert_valid(schema, render_station(station))
+    facility = root.find("wmdr:facility/wmdr:ObservingFacility", NS)
+    assert facility is not None
+    assert text(facility, "wmdr:dateEstablished") == "1960-05-01"
+    programs = [
+        e.get(HREF)
+        for e in facility.iterfind(
+            "wmdr:programAffiliation/wmdr:ProgramAffiliation/wmdr:programAffiliation", NS
+        )
+    ]
+    assert programs == [
+        f"{wmdr_codes.CODES}/ProgramAffiliation/GBON",
+        f"{wmdr_codes.CODES}/ProgramAffiliation/GOSGeneral",
+    ]
+    begins = facility.findall(".//wmdr:ReportingStatus/wmdr:validPeriod/gml:TimePeriod/gml:beginPosition", NS)
+    assert [b.text for b in begins] == ["1960-05-01", "1960-05-01"]
+    description = text(facility, "wmdr:description/wmdr:Description/wmdr:description")
+    assert "WIGOS identifiers: 0-20000-0-48820, 0-704-1-7." in description.splitlines()
