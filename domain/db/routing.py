@@ -109,7 +109,7 @@ class DatabaseRouter:
     max_lag_s: float
     history: LsnHistory = field(default_factory=LsnHistory)
     routed: Counter[str] = field(default_factory=Counter)
-    _turn: itertools.count[int] = field(default_factory=itertools.count)
+    _turn: "itertools.count[int]" = field(default_factory=itertools.count)
 
     def healthy(self, replica: Database, token: int | None = None) -> bool:
         """Say whether a replica may answer a read (at or past `token` when one is given)."""
