@@ -154,3 +154,29 @@ def record_check(
     replica.reachable, replica.error, replica.checked_at = True, None, now
     replica.in_recovery, replica.replay_lsn = in_recovery, replay_lsn
     replica.lag_s = None if replay_lsn is None else router.history.lag_of(replay_lsn, now)
+
+
+def replica_status(router: DatabaseRouter, replica: Database) -> str:
+    """Return `ok`, `unreachable`, `not_standby`, `lagging` or `unchecked` for a replica."""
+    if not replica.reachable:
+        return "unreachable"
+    if replica.in_recovery is None:
+        return "unchecked"
+    if not replica.in_recovery:
+        return "not_standby"
+    return "ok" if router.healthy(replica) else "lagging"
+
+
+def describe(router: DatabaseRouter, *, primary_ok: bool) -> list[dict[str, object]]:
+    """Return what /health says of each database: name, role, status, and a replica's lag."""
+    found: list[dict[str, object]] = [
+        {"name": router.primary.name, "role": "primary", "status": "ok" if primary_ok else "unreachable"}
+    ]
+    for replica in router.replicas:
+        found.append({
+            "name": replica.name, "role": "replica", "status": replica_status(router, replica),
+            "lag_s": None if replica.lag_s is None else round(replica.lag_s, 3),
+            "replay_lsn": None if replica.replay_lsn is None else format_lsn(replica.replay_lsn),
+            "routed_requests": router.routed.get(replica.name, 0),
+        })  # fmt: skip
+    return found
