@@ -58,6 +58,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
                 "HYDROMET_DATABASE_URL": primary.url(DATABASE),
                 "HYDROMET_DATABASE_READ_URLS": standby.url(DATABASE),
                 "HYDROMET_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT),
+                "HYDROMET_KEY_CACHE_TTL_S": "30",  # so that only the revocation notice can explain a quick 401
             }
             with api_node(workdir, **env) as node_a, api_node(workdir, **env) as node_b:
                 topo = Topology(primary=primary, standby=standby, keys=keys, node_a=node_a, node_b=node_b)
