@@ -91,10 +91,15 @@ async def get_primary_session(request: Request) -> AsyncIterator[Session]:
     """Yield a session on the primary whatever the method: API keys, rate windows, usage counts.
 
     Keys are read on the primary so that a revoked key is never read back, still live, from a
-    lagging replica; rate windows and usage counts are writes. No I/O until the first query.
+    lagging replica; rate windows and usage counts are writes. While the last check could not reach
+    the primary, reads use a healthy replica instead (keys go on working for reads; a revocation
+    needs the primary anyway). No I/O until the first query.
     """
     router: DatabaseRouter = request.app.state.router
-    with Session(router.primary.engine, expire_on_commit=False) as session:
+    database = router.primary
+    if not database.reachable and request.method in SAFE_METHODS:
+        database = routed_database(request)
+    with Session(database.engine, expire_on_commit=False) as session:
         yield session
 
 

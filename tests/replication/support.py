@@ -64,7 +64,8 @@ class Pg:
 
     def query(self, sql: str, database: str = "postgres") -> list[tuple[Any, ...]]:
         with psycopg.connect(self.libpq(database), autocommit=True, connect_timeout=5) as conn:
-            return list(conn.execute(sql).fetchall())  # type: ignore[arg-type]
+            cursor = conn.execute(sql)  # type: ignore[arg-type]
+            return list(cursor.fetchall()) if cursor.description else []
 
 
 def _workdir(tag: str) -> Path:
@@ -75,20 +76,14 @@ def _workdir(tag: str) -> Path:
 
 
 @contextmanager
-def primary_cluster(*, synchronous: bool = False) -> Iterator[Pg]:
-    """A fresh cluster that accepts replication from 127.0.0.1 (initdb's pg_hba does), removed afterwards.
-
-    `synchronous`: a commit waits until a standby has the WAL on disk (no committed write is lost
-    when the primary dies). Set on the command line, so a standby copied from it does not inherit it.
-    """
+def primary_cluster() -> Iterator[Pg]:
+    """A fresh cluster that accepts replication from 127.0.0.1 (initdb's pg_hba does), removed afterwards."""
     root = _workdir("primary")
     port = free_port()
     options = (
         f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={root} -c fsync=off "
         "-c wal_level=replica -c max_wal_senders=10 -c wal_keep_size=256MB -c shared_buffers=128MB"
     )
-    if synchronous:
-        options += " -c synchronous_standby_names=*"
     pg = Pg(data=root / "db", port=port, options=options)
     try:
         _run(str(PG_BIN / "initdb"), "-D", str(pg.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
@@ -131,6 +126,16 @@ def standby_of(primary: Pg) -> Iterator[Standby]:
     finally:
         subprocess.run([str(REPLICA_SCRIPT), "remove", str(standby.data)], capture_output=True, timeout=60)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def make_synchronous(primary: Pg) -> None:
+    """Make each commit wait until a standby has its WAL on disk: no acknowledged write dies with the primary.
+
+    Set after the standby was copied (ALTER SYSTEM writes the primary's own postgresql.auto.conf),
+    so that the standby, once promoted, does not wait for a standby of its own.
+    """
+    primary.query("ALTER SYSTEM SET synchronous_standby_names = '*'")
+    primary.query("SELECT pg_reload_conf()")
 
 
 def replayed(primary: Pg, standby: Pg, database: str = "postgres") -> bool:
