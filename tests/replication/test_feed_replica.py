@@ -66,7 +66,7 @@ def test_partner_following_the_feed_from_the_replica_misses_no_event_and_sees_no
         truth = http.get("/share/v1/stations", headers=headers).json()["features"]
     assert errors == []
     assert read_while_writing > 10, "the partner must have followed the feed while writers were writing"
-    assert state["served_by"].count("replica-1") > len(state["served_by"]) / 2
+    assert state["served_by"].count("replica-1") > len(state["served_by"]) / 3
     committed = [seq for commit in log.commits for seq in commit]
     assert committed != sorted(committed), "some transactions must have committed out of seq order"
     got = [
