@@ -134,3 +134,26 @@ def test_a_consistency_token_that_is_not_a_wal_position_is_a_400_problem(topolog
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["parameter"] == "X-Consistency-Token"
+
+
+def test_every_read_only_route_answers_from_the_replica(topology: Topology) -> None:
+    """Lists, one station, share, OGC, map layers, coverage, statistics: each GET without a path
+    parameter (and the station ones) runs on the standby, where a write would fail."""
+    station_id = register(topology).json()["id"]
+    assert wait_until(lambda: read_station(topology, station_id).headers["X-Database"] == "replica-1", 10)
+    paths = httpx.get(topology.node_b.base + "/openapi.json", timeout=10).json()["paths"]
+    gets = [p.replace("{station_id}", station_id) for p, ops in paths.items() if "get" in ops]
+    gets = [p for p in gets if "{" not in p] + ["/ogc/collections/stations/items", "/map"]
+    served: dict[str, str] = {}
+    with httpx.Client(base_url=topology.node_b.base, timeout=30) as http:
+        for path in gets:
+            who = "partner" if path.startswith("/share/v1/") and "agreements" not in path else "admin"
+            r = http.get(path, headers=topology.keys.headers(who))
+            assert r.status_code < 500, (path, r.status_code, r.text[:300])
+            served[path] = r.headers.get("X-Database", "")
+    using_a_database = {p: db for p, db in served.items() if db}
+    assert len(using_a_database) > 15
+    assert set(using_a_database.values()) == {"replica-1"}, using_a_database
+    assert served[f"/api/v1/stations/{station_id}"] == "replica-1"
+    assert served["/api/v1/coverage/summary"] == "replica-1"
+    assert served["/api/v1/statistics/stations"] == "replica-1"
