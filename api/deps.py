@@ -143,10 +143,14 @@ async def optional_principal(request: Request, session: PrimarySessionDep) -> Pr
 
 
 def _authenticate_and_release(session: Session, key: str, cache: KeyCache) -> Principal:
+    """Look the key up and end the transaction either way, so that its connection goes back at once."""
     try:
-        return authenticate(session, secret=key, cache=cache)
-    finally:
-        session.commit()
+        principal = authenticate(session, secret=key, cache=cache)
+    except BaseException:
+        session.rollback()  # a failed lookup (the database went away) must surface as itself
+        raise
+    session.commit()
+    return principal
 
 
 # The principal dependencies call each other directly rather than through Depends: each level of
