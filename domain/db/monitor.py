@@ -79,6 +79,7 @@ class ReplicationMonitor:
                 log.warning("replica %s unreachable: %s", replica.name, type(exc).__name__)
             self.router.mark_unreachable(replica, type(exc).__name__)
             return
+        was_standby = replica.in_recovery is not False
         record_check(self.router, replica, in_recovery=bool(in_recovery), replay_lsn=position)
-        if not in_recovery:
+        if was_standby and not in_recovery:
             log.warning("replica %s is not in recovery (promoted?): not used for reads", replica.name)

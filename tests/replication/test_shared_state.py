@@ -85,9 +85,7 @@ def test_the_rate_limit_holds_across_both_processes_and_usage_counts_add_up(topo
     headers = {"Authorization": f"Bearer {secret}"}
     statuses: dict[str, list[int]] = {"a": [], "b": []}
     # windows are the database's minutes: start early in one, so that the run stays inside it
-    into_minute = float(
-        topology.primary.query("SELECT extract(second FROM clock_timestamp())::float8")[0][0]
-    )
+    into_minute = float(topology.primary.query("SELECT extract(second FROM clock_timestamp())::float8")[0][0])
     if into_minute > 35:
         time.sleep(60.5 - into_minute)
 
