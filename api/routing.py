@@ -3,8 +3,8 @@
 - A successful write (any method but GET, HEAD, OPTIONS) answers with `X-Consistency-Token`: the
   primary's WAL insert position after the commit. A read that sends it back is answered from a
   replica that has replayed that far, or from the primary (api/deps.py: routed_database).
-- A read answered with a 5xx after its replica was found unreachable during the request (the
-  replica stopped between two checks) is run again once on the primary before anything is sent.
+- A read a replica answered with a 5xx (it stopped between two checks) is run again once on the
+  primary before anything is sent, and the replica is skipped until the next check finds it well.
 - Every response that used a database names it in `X-Database` (`primary`, `replica-1`, ...).
 """
 
@@ -59,7 +59,11 @@ class ReadRouting:
             nonlocal dropped
             if message["type"] == "http.response.start" and message["status"] >= 500:
                 used: Database | None = scope["state"].get("database")
-                dropped = used is not None and not used.primary and not used.reachable
+                dropped = used is not None and not used.primary
+                if (
+                    dropped and used is not None and used.reachable
+                ):  # a 5xx from a replica: skip it until checked
+                    self.router.mark_unreachable(used, f"HTTP {message['status']}")
             if not dropped:
                 await send_naming(scope, send)(message)
 
