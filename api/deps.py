@@ -16,6 +16,7 @@ from domain.access.models import ANONYMOUS, Principal, Role
 from domain.access.rules import require_role
 from domain.access.service import authenticate, authenticate_cached
 from domain.audit.service import set_actor
+from domain.db.routing import Database, DatabaseRouter, InvalidLsn, parse_lsn
 from domain.errors import InvalidQuery, Unauthenticated
 from domain.settings import Settings
 
@@ -25,20 +26,81 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_HEADER = "x-consistency-token"
+
+
+class InvalidConsistencyToken(InvalidQuery):
+    code = "invalid-consistency-token"
+    title = "Invalid consistency token"
+
+
+def routed_database(request: Request) -> Database:
+    """Return the database of this request, chosen once per request.
+
+    Writes go to the primary. Reads go to a healthy replica in turn, one at or past the
+    `X-Consistency-Token` when the client sends one (read-your-writes), else to the primary.
+    """
+    state = request.scope.setdefault("state", {})
+    chosen: Database | None = state.get("database")
+    if chosen is None:
+        router: DatabaseRouter = request.app.state.router
+        if request.method not in SAFE_METHODS:
+            chosen = router.choose_write()
+        elif state.get("force_primary"):
+            chosen = router.primary
+        else:
+            chosen = router.choose_read(_token(request))
+        state["database"] = chosen
+    return chosen
+
+
+def _token(request: Request) -> int | None:
+    presented = request.headers.get(TOKEN_HEADER)
+    if presented is None:
+        return None
+    try:
+        return parse_lsn(presented)
+    except InvalidLsn as exc:
+        raise InvalidConsistencyToken(
+            f"{TOKEN_HEADER} must be a token from a write's response, like 0/16B3748",
+            parameter="X-Consistency-Token",
+        ) from exc
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """Yield a session in a transaction, for requests that write (its end runs in the threadpool)."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    """Yield a session in a transaction: on the primary for writes, on a read replica for reads.
+
+    Its end runs in the threadpool.
+    """
+    with Session(routed_database(request).engine, expire_on_commit=False) as session:
         yield session
 
 
 async def get_read_session(request: Request) -> AsyncIterator[Session]:
-    """Yield a session in autocommit, for requests that only read.
+    """Yield a session in autocommit, for requests that only read (on a replica when one is healthy).
 
     Each statement is its own snapshot, so there is no BEGIN or ROLLBACK round trip, and opening and
     closing it does no I/O (the connection is taken at the first query, in the route's thread): the
     event loop is never blocked and the request makes no threadpool hop for its session.
     """
-    with Session(request.app.state.read_engine, expire_on_commit=False) as session:
+    with Session(routed_database(request).read_engine, expire_on_commit=False) as session:
+        yield session
+
+
+async def get_primary_session(request: Request) -> AsyncIterator[Session]:
+    """Yield a session on the primary whatever the method: API keys, rate windows, usage counts.
+
+    Keys are read on the primary so that a revoked key is never read back, still live, from a
+    lagging replica; rate windows and usage counts are writes. While the last check could not reach
+    the primary, reads use a healthy replica instead (keys go on working for reads; a revocation
+    needs the primary anyway). No I/O until the first query.
+    """
+    router: DatabaseRouter = request.app.state.router
+    database = router.primary
+    if not database.reachable and request.method in SAFE_METHODS:
+        database = routed_database(request)
+    with Session(database.engine, expire_on_commit=False) as session:
         yield session
 
 
@@ -49,6 +111,7 @@ async def get_key_cache(request: Request) -> KeyCache:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+PrimarySessionDep = Annotated[Session, Depends(get_primary_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 KeyCacheDep = Annotated[KeyCache, Depends(get_key_cache)]
 
@@ -63,7 +126,7 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-async def optional_principal(request: Request, session: ReadSessionDep) -> Principal:
+async def optional_principal(request: Request, session: PrimarySessionDep) -> Principal:
     """Return the caller, or ANONYMOUS when no key is presented (a bad key is still refused).
 
     A cached key is answered on the event loop; only a cache miss goes to the database in a thread,
@@ -83,6 +146,7 @@ async def optional_principal(request: Request, session: ReadSessionDep) -> Princ
 
 
 def _authenticate_and_release(session: Session, key: str, cache: KeyCache) -> Principal:
+    """Look the key up and end the transaction either way, so that its connection goes back at once."""
     try:
         principal = authenticate(session, secret=key, cache=cache)
     except BaseException:
@@ -97,7 +161,7 @@ def _authenticate_and_release(session: Session, key: str, cache: KeyCache) -> Pr
 # FastAPI's dependency tree costs tens of microseconds on every request (bench/RESULTS.md).
 
 
-async def current_principal(request: Request, session: ReadSessionDep) -> Principal:
+async def current_principal(request: Request, session: PrimarySessionDep) -> Principal:
     """Return the caller, refusing anonymous requests with 401."""
     principal = await optional_principal(request, session)
     if principal.role is None:
@@ -109,7 +173,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipalDep = Annotated[Principal, Depends(optional_principal)]
 
 
-async def staff_principal(request: Request, session: ReadSessionDep) -> Principal:
+async def staff_principal(request: Request, session: PrimarySessionDep) -> Principal:
     """Return the caller if it is registry staff (admin, reviewer, editor, viewer); partners use /share/v1."""
     principal = await current_principal(request, session)
     require_role(principal, Role.admin, Role.reviewer, Role.editor, Role.viewer)

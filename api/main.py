@@ -30,9 +30,14 @@ from api.routers import (
     wigos,
     zones,
 )
+from api.routing import ReadRouting, RoutingCollector
 from domain.access.cache import KeyCache
-from domain.db.engine import make_engine
+from domain.access.listener import RevocationListener
+from domain.db.engine import make_router
+from domain.db.monitor import Chore, ReplicationMonitor
 from domain.settings import Settings, get_settings
+from domain.sharing.ratelimit import RateWindowSweeper
+from domain.sharing.service import publish_feed_horizon
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +81,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        workers = _background(app, settings)
+        for worker in workers:
+            worker.start()
         yield
-        app.state.engine.dispose()
-        app.state.read_engine.dispose()
+        for worker in workers:
+            worker.stop()
+        app.state.router.dispose()
 
     app = FastAPI(
         title="Hydromet station registry", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
@@ -86,9 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )  # fmt: skip
     app.state.settings = settings
     half = max(1, settings.db_pool_size // 2)  # a worker's connections, shared by writes and reads
-    app.state.engine = make_engine(settings, pool_size=half)
-    app.state.read_engine = make_engine(settings, pool_size=half, autocommit=True)
+    databases = make_router(settings, pool_size=half)
+    app.state.router = databases
+    app.state.engine, app.state.read_engine = databases.primary.engine, databases.primary.read_engine
     app.state.metrics = Metrics()
+    app.state.metrics.registry.register(RoutingCollector(databases))
     app.state.key_cache = KeyCache(settings.key_cache_ttl_s)
     errors.install(app)
     # the registry's routes first: a request is matched against the routes in order
@@ -104,9 +115,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     # only when the client asks (Accept-Encoding: gzip); station GeoJSON shrinks about 11x
     app.add_middleware(Gzip, minimum_size=2048)
+    app.add_middleware(ReadRouting, router=databases)
     app.add_middleware(Observe, metrics=app.state.metrics)
     imports_path = f"{settings.api_prefix}/imports/"
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, path_limits={imports_path: settings.max_import_bytes}
     )
     return app
+
+
+def _background(app: FastAPI, settings: Settings) -> list[RevocationListener | ReplicationMonitor]:
+    """Return the process's background threads: the key-revocation listener and the replication monitor.
+
+    Both hold their own connections to the primary. The monitor publishes the change feed's horizon
+    only when there are replicas to read it.
+    """
+    router = app.state.router
+    chores: list[Chore] = [RateWindowSweeper()]
+    if router.replicas:
+        chores.append(publish_feed_horizon)
+    listener = RevocationListener(
+        str(settings.database_url), app.state.key_cache, connect_timeout_s=settings.db_connect_timeout_s
+    )
+    monitor = ReplicationMonitor(router, interval_s=settings.replica_check_interval_s, chores=chores)
+    return [listener, monitor]

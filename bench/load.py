@@ -1,6 +1,7 @@
 """Mixed load for 60 s against the API served as deployed (uvicorn, 2 workers), from a second process.
 
     .venv/bin/python -m bench.load [--stations 20k] [--seconds 60] [--connections 16] [--keep-db]
+    .venv/bin/python -m bench.load --replica ...   two API nodes and a hot standby (bench/load_replicas.py)
 
 Builds its own database (hydromet_reliability_load on the local cluster: migrated, organizations and
 provinces, N synthetic stations from bench/generate.py), makes a viewer, an editor and a partner key
@@ -122,22 +123,21 @@ class Served:
     samples: list[tuple[float, dict[int, int]]] = field(default_factory=list)
 
 
-def serve(url: str, log: Path) -> Served:
-    """Start `hydromet serve --workers 2` on 127.0.0.1:PORT and wait until it answers."""
-    env = dict(os.environ, HYDROMET_DATABASE_URL=url, HYDROMET_PORT=str(PORT), HYDROMET_HOST="127.0.0.1",
-               HYDROMET_WORKERS="2", HYDROMET_LOG_LEVEL="WARNING", HYDROMET_DB_POOL_SIZE="8",
-               HYDROMET_RATE_LIMIT_PER_MINUTE="100000000")  # fmt: skip
+def serve(url: str, log: Path, port: int = PORT, workers: int = 2, read_urls: str = "") -> Served:
+    """Start `hydromet serve --workers N` on 127.0.0.1:port and wait until it answers."""
+    env = dict(os.environ, HYDROMET_DATABASE_URL=url, HYDROMET_PORT=str(port), HYDROMET_HOST="127.0.0.1",
+               HYDROMET_WORKERS=str(workers), HYDROMET_LOG_LEVEL="WARNING", HYDROMET_DB_POOL_SIZE="8",
+               HYDROMET_RATE_LIMIT_PER_MINUTE="100000000", HYDROMET_DATABASE_READ_URLS=read_urls)  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen([str(ROOT / ".venv/bin/hydromet"), "serve"], env=env, cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    served = Served(proc, f"http://127.0.0.1:{PORT}")
+    served = Served(proc, f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if (
-                httpx.get(served.base + "/health", timeout=2).status_code == 200
-                and len(server_pids(served)) >= 3
-            ):
+            if httpx.get(served.base + "/health", timeout=2).status_code == 200 and len(
+                server_pids(served)
+            ) >= (3 if workers > 1 else 1):
                 return served
         except httpx.HTTPError:
             pass
@@ -227,7 +227,9 @@ def agree(base: str, keys: dict[str, str]) -> bool:
     return r.status_code in (200, 201)
 
 
-def measured_run(served: Served, workdir: Path, seconds: int, connections: int) -> dict[str, Any]:
+def measured_run(
+    served: Served, workdir: Path, seconds: int, connections: int, tag: str = "R"
+) -> dict[str, Any]:
     """Run the counted load while sampling RSS and CPU; return the wrk result with those added."""
     pids = server_pids(served)
     stop_event = threading.Event()
@@ -235,7 +237,7 @@ def measured_run(served: Served, workdir: Path, seconds: int, connections: int) 
     cpu0, (busy0, all0), t0 = cpu_seconds(pids), busy_share(), time.monotonic()
     sampler.start()
     try:
-        result = wrk(served.base, workdir, seconds, connections, "R")
+        result = wrk(served.base, workdir, seconds, connections, tag)
     finally:
         stop_event.set()
         sampler.join()
@@ -307,7 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=DB_URL)
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="print the section, do not write RESULTS.md")
+    parser.add_argument("--replica", action="store_true", help="two API nodes reading from a hot standby")
     args = parser.parse_args(argv)
+    if args.replica:
+        from bench import load_replicas  # it builds on this module
+
+        return load_replicas.run(args)
     prepare_database(args.database_url, args.stations)
     try:
         with tempfile.TemporaryDirectory(prefix="hydromet-load-") as tmp:

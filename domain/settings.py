@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     dev_admin_key_file: str = ".data/dev-admin-key"
     partner_timeout_s: float = 10
     key_cache_ttl_s: float = 5
+    # read replicas (hot standbys), comma-separated URLs; none: every request goes to the primary
+    database_read_urls: str = ""
+    replica_max_lag_s: float = 5
+    replica_check_interval_s: float = 0.5
+
+    def read_urls(self) -> list[str]:
+        """Return the replica URLs of HYDROMET_DATABASE_READ_URLS, in order."""
+        return [u.strip() for u in self.database_read_urls.split(",") if u.strip()]
 
 
 @lru_cache

@@ -90,6 +90,11 @@ max_connections = 200
 shared_buffers = 1GB
 work_mem = 32MB
 maintenance_work_mem = 512MB
+# streaming replication, for hot standbys made by scripts/replica.sh (pg_basebackup -R)
+wal_level = replica
+max_wal_senders = 10
+wal_keep_size = 256MB
+hot_standby = on
 CONF
   fi
   if ! as_pg "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
@@ -97,10 +102,27 @@ CONF
     as_pg "$PGBIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null
   fi
   echo "$data" > "$ROOT/.data/pgdata-path"
+  ensure_replication "$data"
   local db="${HYDROMET_DB_NAME:-hydromet}"
   if ! psql -h 127.0.0.1 -p "$PGPORT" -U postgres -tAc "select 1 from pg_database where datname='$db'" | grep -q 1; then
     log "creating database $db"
     psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "create database $db" >/dev/null
+  fi
+}
+
+# Clusters made before replicas were supported: allow replication connections from 127.0.0.1.
+ensure_replication() {
+  local data="$1"
+  if ! as_pg grep -Eq '^host[[:space:]]+replication[[:space:]].*127\.0\.0\.1' "$data/pg_hba.conf"; then
+    log "allowing replication connections from 127.0.0.1 (for hot standbys)"
+    echo "host    replication     all             127.0.0.1/32            trust" | as_pg tee -a "$data/pg_hba.conf" >/dev/null
+    as_pg "$PGBIN/pg_ctl" -D "$data" reload >/dev/null
+  fi
+  if [ "$(psql -h 127.0.0.1 -p "$PGPORT" -U postgres -tAc 'show wal_level')" = "minimal" ]; then
+    log "wal_level is minimal: setting it to replica and restarting PostgreSQL"
+    echo "wal_level = replica" | as_pg tee -a "$data/postgresql.conf" >/dev/null
+    echo "max_wal_senders = 10" | as_pg tee -a "$data/postgresql.conf" >/dev/null
+    as_pg "$PGBIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 restart >/dev/null
   fi
 }
 

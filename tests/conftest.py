@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine
 from sqlmodel import Session
 
-from api.deps import get_read_session, get_session
+from api.deps import get_primary_session, get_read_session, get_session
 from api.main import create_app
 from domain.settings import Settings
 from tests.databases import committed_database
@@ -54,6 +54,7 @@ def app(settings: Settings, db: Session):  # type: ignore[no-untyped-def]
     application = create_app(settings)
     application.dependency_overrides[get_session] = lambda: db
     application.dependency_overrides[get_read_session] = lambda: db
+    application.dependency_overrides[get_primary_session] = lambda: db
     return application
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from api.deps import ReadSessionDep
+from domain.db.routing import describe
 from domain.review.service import queue_state
 
 log = logging.getLogger(__name__)
@@ -19,8 +20,13 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Liveness and database reachability")
+@router.get("/health", summary="Liveness and each database: the primary, the read replicas and their lag")
 def health(request: Request) -> JSONResponse:
+    """Answer 200 when the primary answers (503 when not), and list every database.
+
+    A replica's status comes from the replication monitor's last check (every fraction of a second):
+    ok, lagging (more than HYDROMET_REPLICA_MAX_LAG_S behind), unreachable, not_standby, unchecked.
+    """
     try:
         with request.app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -28,9 +34,9 @@ def health(request: Request) -> JSONResponse:
     except Exception:  # any failure to reach the database is a 503, never a 500
         database = "unreachable"
     status = 200 if database == "ok" else 503
-    return JSONResponse(
-        {"status": "ok" if status == 200 else "degraded", "database": database}, status_code=status
-    )
+    databases = describe(request.app.state.router, primary_ok=database == "ok")
+    body = {"status": "ok" if status == 200 else "degraded", "database": database, "databases": databases}
+    return JSONResponse(body, status_code=status)
 
 
 class ReviewQueue(Collector):

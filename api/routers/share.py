@@ -10,12 +10,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import OptionalPrincipalDep, PrincipalDep, SessionDep, SettingsDep, strict_query
+from api.deps import (
+    OptionalPrincipalDep,
+    PrimarySessionDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    strict_query,
+)
 from api.errors import problem_responses
 from domain.errors import InvalidQuery
 from domain.sharing import feed, service
 from domain.sharing.models import ShareGrantPublic, ShareGrantWrite, UsagePublic
-from domain.sharing.ratelimit import RequestLimiter
 from domain.sharing.rules import etag_matches, etag_of
 
 GEOJSON = "application/geo+json"
@@ -24,20 +30,12 @@ ERRORS = problem_responses(400, 401, 403, 404, 429)
 MEDIA = {"geojson": GEOJSON, "json": "application/json", "csv": "text/csv; charset=utf-8", "wmdr": XML}
 
 
-def limiter(request: Request) -> RequestLimiter:
-    """Return the app's rate limiter, made on first use from the settings."""
-    state = request.app.state
-    if getattr(state, "share_limiter", None) is None:
-        state.share_limiter = RequestLimiter(state.settings.rate_limit_per_minute)
-    found: RequestLimiter = state.share_limiter
-    return found
-
-
-def guard(request: Request, session: SessionDep, principal: OptionalPrincipalDep) -> None:
-    """Apply the per-key (or per-address) rate limit, then count the partner's request."""
+def guard(request: Request, session: PrimarySessionDep, principal: OptionalPrincipalDep) -> None:
+    """Apply the per-key (or per-address) rate limit, then count the partner's request (on the primary)."""
     client = request.client.host if request.client else "unknown"
-    limiter(request).check(f"key:{principal.key_id}" if principal.key_id else f"addr:{client}")
-    service.record_request(session, principal=principal)
+    identity = f"key:{principal.key_id}" if principal.key_id else f"addr:{client}"
+    per_minute = request.app.state.settings.rate_limit_per_minute
+    service.admit_request(session, principal=principal, identity=identity, per_minute=per_minute)
 
 
 router = APIRouter(prefix="/share/v1", tags=["share"], dependencies=[Depends(strict_query), Depends(guard)])

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import Session, col
 
 from domain.access.models import ApiKey, Organization
@@ -39,3 +39,13 @@ def select_key_row(session: Session, key_hash: str) -> tuple[Any, ...] | None:
     ).where(col(ApiKey.key_hash) == key_hash)
     row = session.execute(stmt).first()
     return tuple(row) if row is not None else None
+
+
+REVOKED_CHANNEL = "hydromet_key_revoked"
+LISTEN_REVOKED = "LISTEN hydromet_key_revoked"
+NOTIFY_REVOKED = text("SELECT pg_notify(:channel, :key_id)")
+
+
+def announce_revocation(session: Session, key_id: uuid.UUID) -> None:
+    """Queue a notice of the key's revocation, delivered to every listener when the transaction commits."""
+    session.execute(NOTIFY_REVOKED, {"channel": REVOKED_CHANNEL, "key_id": str(key_id)})

@@ -146,11 +146,16 @@ def revoke_key(
     prefix: str | None = None,
     cache: KeyCache | None = None,
 ) -> ApiKey:
-    """Revoke a key by id or by its public prefix (and drop it from this process's key cache)."""
+    """Revoke a key by id or by its public prefix, and tell every process to drop it from its cache.
+
+    The notice goes out with the commit (NOTIFY is transactional); this process's cache is cleared
+    at once as well.
+    """
     key = queries.select_key(session, key_id=key_id, prefix=prefix)
     if key is None:
         raise ApiKeyNotFound("no such API key")
     key.revoked_at = key.revoked_at or datetime.now(UTC)
+    queries.announce_revocation(session, key.id)
     session.commit()
     if cache is not None:
         cache.forget(key.id)
@@ -220,9 +225,10 @@ def authenticate(session: Session, *, secret: str, cache: KeyCache | None = None
     digest = hash_key(secret)
     entry = cache.get(digest) if cache is not None else None
     if entry is None:
+        generation = cache.generation if cache is not None else None
         entry = _lookup_key(session, digest)
         if entry is not None and cache is not None:
-            cache.put(digest, entry)
+            cache.put(digest, entry, generation)
     if entry is None or not key_is_live(entry.expires_at, entry.revoked_at, datetime.now(UTC)):
         raise Unauthenticated("the API key is unknown, expired or revoked")
     return entry.principal

@@ -5,10 +5,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
+from domain.db.routing import Database, DatabaseRouter
 from domain.settings import Settings
 
 
@@ -25,8 +28,10 @@ def libpq_url(url: str) -> str:
     return "postgresql://" + sqlalchemy_url(url)[len("postgresql+psycopg://") :]
 
 
-def make_engine(settings: Settings, *, pool_size: int | None = None, autocommit: bool = False) -> Engine:
-    """Return a pooled engine with a statement timeout and no JIT.
+def make_engine(
+    settings: Settings, *, pool_size: int | None = None, autocommit: bool = False, url: str | None = None
+) -> Engine:
+    """Return a pooled engine with a statement timeout and no JIT (on `url`, else the primary).
 
     `autocommit` engines are for reads: no BEGIN or ROLLBACK round trip, and (set once per
     connection rather than at each checkout) ~0.08 ms less per request than a per-session option.
@@ -34,7 +39,7 @@ def make_engine(settings: Settings, *, pool_size: int | None = None, autocommit:
     size = pool_size or settings.db_pool_size
     options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     engine = create_engine(
-        sqlalchemy_url(str(settings.database_url)),
+        sqlalchemy_url(url or str(settings.database_url)),
         pool_size=size,
         max_overflow=size,
         pool_pre_ping=False,
@@ -71,6 +76,43 @@ def refuse_dead_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> 
         raise DisconnectionError("the pooled connection has no socket") from exc
     if readable:
         raise DisconnectionError("the server closed the pooled connection")
+
+
+def make_router(settings: Settings, *, pool_size: int) -> DatabaseRouter:
+    """Return the router of the primary and of every HYDROMET_DATABASE_READ_URLS replica.
+
+    Each database gets two pools of `pool_size` (and as many overflow): transactions and autocommit
+    reads. A replica whose connection fails is taken out of the rotation at once.
+    """
+    primary = _database(settings, "primary", str(settings.database_url), pool_size, primary=True)
+    replicas = [
+        _database(settings, f"replica-{n}", url, pool_size, primary=False)
+        for n, url in enumerate(settings.read_urls(), start=1)
+    ]
+    router = DatabaseRouter(primary=primary, replicas=replicas, max_lag_s=settings.replica_max_lag_s)
+    for replica in replicas:
+        for engine in replica.engines():
+            _mark_on_failure(engine, router, replica)
+    return router
+
+
+def _database(settings: Settings, name: str, url: str, pool_size: int, *, primary: bool) -> Database:
+    return Database(
+        name=name,
+        url=url,
+        engine=make_engine(settings, pool_size=pool_size, url=url),
+        read_engine=make_engine(settings, pool_size=pool_size, autocommit=True, url=url),
+        primary=primary,
+        reachable=primary,  # a replica is used only once a check has found it
+    )
+
+
+def _mark_on_failure(engine: Engine, router: DatabaseRouter, replica: Database) -> None:
+    def on_error(context: ExceptionContext) -> None:
+        if context.is_disconnect or isinstance(context.original_exception, psycopg.OperationalError):
+            router.mark_unreachable(replica, type(context.original_exception).__name__)
+
+    event.listen(engine, "handle_error", on_error)
 
 
 @contextmanager

@@ -3,7 +3,17 @@
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
@@ -45,6 +55,26 @@ class ShareUsage(SQLModel, table=True):
     )
     day: date = DbField(sa_column=Column(Date, primary_key=True))
     requests: int = DbField(sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
+class RateWindow(SQLModel, table=True):
+    """Requests of one identity (a key id or a client address) in one minute; UNLOGGED, shared by all processes."""
+
+    __tablename__ = "rate_window"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+    identity: str = DbField(sa_column=Column(String(80), primary_key=True))
+    window_no: int = DbField(sa_column=Column(BigInteger, primary_key=True))
+    hits: int = DbField(sa_column=Column(Integer, nullable=False))
+
+
+class FeedMark(SQLModel, table=True):
+    """The change feed's horizon as the primary computed it (one row), replicated to hot standbys."""
+
+    __tablename__ = "feed_mark"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_feed_mark_one_row"),)
+    id: int = DbField(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    horizon: int = DbField(sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    marked_at: datetime = stamp_field()
 
 
 class ShareGrantWrite(BaseModel):

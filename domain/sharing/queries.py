@@ -212,8 +212,30 @@ PENDING_LOW = text(
 )
 
 
+STANDBY_MARK = text("SELECT pg_is_in_recovery(), (SELECT horizon FROM feed_mark WHERE id = 1)")
+PUBLISH_MARK = text(
+    "UPDATE feed_mark SET horizon = GREATEST(horizon, :horizon), marked_at = now() WHERE id = 1"
+)
+
+
 def feed_horizon(session: Session) -> int:
-    """Return the highest seq below which every revision is committed or rolled back for good."""
+    """Return the highest seq below which every revision is committed or rolled back for good.
+
+    On a hot standby, the horizon the primary last published (feed_mark, replicated with the WAL).
+    """
+    standby, mark = session.execute(STANDBY_MARK).one()
+    if standby:
+        return int(mark or 0)
+    return primary_feed_horizon(session)
+
+
+def publish_feed_horizon(session: Session) -> None:
+    """Store the primary's current horizon in feed_mark (never lowering it), for its standbys."""
+    session.execute(PUBLISH_MARK, {"horizon": primary_feed_horizon(session)})
+
+
+def primary_feed_horizon(session: Session) -> int:
+    """Return the horizon from the primary's sequence and its writers' announced bounds."""
     handed_out = int(session.execute(SEQ_HANDED_OUT).scalar_one())
     pending = session.execute(PENDING_LOW).scalar()
     return handed_out if pending is None else min(handed_out, int(pending) - 1)
@@ -292,3 +314,40 @@ def select_usage(session: Session, organization: str | None, since: date) -> lis
     if organization is not None:
         stmt = stmt.where(col(ShareUsage.organization) == organization)
     return list(session.exec(stmt.order_by(col(ShareUsage.day).desc(), col(ShareUsage.organization))).all())
+
+
+# One round trip: count this request in the identity's current minute unless the sliding estimate
+# (the previous minute's count, weighted by how much of it the last 60 s still cover, plus this
+# minute's) would pass the limit. Minutes are numbered by the database's clock, the same for every
+# API process. A refused request is not counted.
+RATE_HIT = text("""
+WITH win AS (
+    SELECT floor(t / 60)::bigint AS n, (t - floor(t / 60) * 60) / 60 AS frac
+    FROM (SELECT extract(epoch FROM clock_timestamp())::float8 AS t) now_
+), prior AS (
+    SELECT win.n, win.frac, coalesce((SELECT r.hits FROM rate_window r
+        WHERE r.identity = :identity AND r.window_no = win.n - 1), 0) * (1 - win.frac) AS carried
+    FROM win
+), up AS (
+    INSERT INTO rate_window AS w (identity, window_no, hits)
+    SELECT :identity, prior.n, 1 FROM prior WHERE prior.carried + 1 <= :limit
+    ON CONFLICT (identity, window_no) DO UPDATE SET hits = w.hits + 1
+        WHERE w.hits + 1 + (SELECT carried FROM prior) <= :limit
+    RETURNING w.hits
+)
+SELECT (SELECT hits FROM up), (SELECT frac FROM prior)
+""")
+RATE_SWEEP = text(
+    "DELETE FROM rate_window WHERE window_no < floor(extract(epoch FROM clock_timestamp()) / 60)::bigint - 1"
+)
+
+
+def hit_rate_window(session: Session, identity: str, limit: int) -> tuple[int | None, float]:
+    """Count a request of `identity` if under `limit`: (its count this minute or None, minute elapsed 0..1)."""
+    counted, elapsed = session.execute(RATE_HIT, {"identity": identity, "limit": limit}).one()
+    return (None if counted is None else int(counted)), float(elapsed)
+
+
+def delete_old_rate_windows(session: Session) -> None:
+    """Delete the minutes no rate decision reads any more."""
+    session.execute(RATE_SWEEP)

@@ -14,6 +14,7 @@ from domain.access.service import get_organization
 from domain.errors import AccessDenied, NotFound, RuleViolation
 from domain.sharing import queries, wmdr
 from domain.sharing.models import ShareGrant, ShareGrantWrite, ShareUsage
+from domain.sharing.ratelimit import check_rate
 from domain.sharing.rules import NO_SCOPE, PUBLIC_SCOPE, Scope, check_grant_policies, grant_scope
 from domain.station.formats import csv_lines
 from domain.station.service import StationNotFound
@@ -113,6 +114,23 @@ def record_request(session: Session, *, principal: Principal) -> None:
     if principal.role is Role.partner and principal.organization:
         queries.count_request(session, principal.organization, datetime.now(UTC).date())
         session.commit()
+
+
+def admit_request(session: Session, *, principal: Principal, identity: str, per_minute: int) -> None:
+    """Apply the shared per-identity rate limit, then count the partner's request (both in the database).
+
+    Raises:
+        TooManyRequests: past `per_minute` requests in the last minute, across all API processes.
+    """
+    check_rate(session, identity=identity, per_minute=per_minute)
+    record_request(session, principal=principal)
+    session.commit()
+
+
+def publish_feed_horizon(session: Session) -> None:
+    """Publish the change feed's horizon for hot standbys (a chore of the replication monitor)."""
+    queries.publish_feed_horizon(session)
+    session.commit()
 
 
 def list_usage(

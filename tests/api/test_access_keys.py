@@ -117,7 +117,11 @@ def test_a_bad_credential_is_refused_with_401(client: TestClient, headers: dict[
 
 
 def test_without_a_key_health_docs_and_openapi_answer(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/health").json() == {
+        "status": "ok",
+        "database": "ok",
+        "databases": [{"name": "primary", "role": "primary", "status": "ok"}],
+    }
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     spec = client.get("/openapi.json")

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.deps import get_read_session, get_session
+from api.deps import get_primary_session, get_read_session, get_session
 from api.main import create_app
 from domain.access.models import Role
 from domain.settings import Settings
@@ -210,6 +210,7 @@ def small_client(settings: Settings, db: Session) -> Iterator[TestClient]:
     app = create_app(settings.model_copy(update={"max_body_bytes": 1024, "max_import_bytes": 8192}))
     app.dependency_overrides[get_session] = lambda: db
     app.dependency_overrides[get_read_session] = lambda: db
+    app.dependency_overrides[get_primary_session] = lambda: db
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

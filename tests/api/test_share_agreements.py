@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.deps import get_read_session, get_session
+from api.deps import get_primary_session, get_read_session, get_session
 from api.main import create_app
 from domain.access.models import Role
 from domain.settings import Settings
@@ -101,6 +101,7 @@ def tight_client(settings: Settings, db: Session) -> Iterator[TestClient]:
     app = create_app(settings.model_copy(update={"rate_limit_per_minute": 3}))
     app.dependency_overrides[get_session] = lambda: db
     app.dependency_overrides[get_read_session] = lambda: db
+    app.dependency_overrides[get_primary_session] = lambda: db
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
