@@ -40,6 +40,7 @@ def _json(document: dict[str, Any], media_type: str = ogc_docs.JSON) -> Response
 
 
 @router.get("", summary="Landing page", responses=ERRORS)
+@router.get("/", summary="Landing page ({root}/, as OGC API - Features states it)", responses=ERRORS)
 def landing_page(request: Request) -> Response:
     return _json(ogc_docs.landing_page(base_of(request)))
 
