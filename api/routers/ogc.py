@@ -68,33 +68,61 @@ def collection(request: Request, collection_id: str) -> Response:
     return _json(ogc_docs.collection(base_of(request), ogc.check_collection(collection_id)))
 
 
-@router.get("/collections/{collection_id}/items", summary="Features", responses=ERRORS)
+@router.get("/collections/{collection_id}/queryables", summary="Queryables (JSON Schema)", responses=ERRORS)
+def queryables(request: Request, collection_id: str) -> Response:
+    url = f"{base_of(request)}/collections/{collection_id}/queryables"
+    return _json(
+        ogc_docs.queryables(url, collection_id, ogc.queryables_of(collection_id)), ogc_docs.SCHEMA_JSON
+    )
+
+
+Text = Annotated[str | None, Query()]
+
+
+@router.api_route(
+    "/collections/{collection_id}/items", methods=["GET", "HEAD"], summary="Features", responses=ERRORS
+)
 def items(
     request: Request, session: SessionDep, principal: OptionalPrincipalDep, settings: SettingsDep,
     collection_id: str,
-    bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in bbox-crs (default CRS84)")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox")] = None,
     limit: Annotated[str | None, Query(description="page size, 1 to the declared maximum")] = None,
     datetime: Annotated[str | None, Query(description="RFC 3339 instant or interval, on updated_at")] = None,
     cursor: Annotated[str | None, Query(description="from a next link")] = None,
+    filter: Annotated[str | None, Query(description="CQL2 filter (see queryables)")] = None,
+    filter_lang: Annotated[str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json")] = None,
+    filter_crs: Annotated[str | None, Query(alias="filter-crs", description="CRS of the filter's geometries")] = None,
+    sortby: Annotated[str | None, Query(description="+name, -updated_at, ... (one key; the code breaks ties)")] = None,
+    crs: Annotated[str | None, Query(description="CRS of the geometries returned (default CRS84)")] = None,
+    properties: Annotated[str | None, Query(description="comma-separated properties to return")] = None,
 ) -> Response:  # fmt: skip
+    raw = ogc.RawItemsQuery(
+        bbox=bbox, bbox_crs=bbox_crs, datetime_=datetime, cursor=cursor, limit=limit, filter_=filter,
+        filter_lang=filter_lang, filter_crs=filter_crs, sortby=sortby, crs=crs, properties=properties,
+    )  # fmt: skip
     query = ogc.parse_items_query(
-        bbox=bbox, datetime_=datetime, cursor=cursor, limit=limit,
-        default=settings.default_page_size, maximum=settings.max_page_size,
+        ogc.check_collection(collection_id), raw, default=settings.default_page_size, maximum=settings.max_page_size
     )  # fmt: skip
     page = ogc.list_items(session, principal=principal, collection_id=collection_id, query=query)
     nxt = str(request.url.include_query_params(cursor=page.next_cursor)) if page.next_cursor else None
     body = ogc_docs.feature_collection(
-        page.features, self_url=str(request.url), next_url=nxt, number_matched=page.number_matched
+        page.features, self_url=str(request.url), next_url=nxt, number_matched=page.number_matched,
+        crs=query.crs, properties=query.properties,
+    )  # fmt: skip
+    headers = ogc_docs.items_headers(
+        str(request.url), f"{base_of(request)}/collections/{collection_id}", query.crs
     )
-    return Response(body, media_type=ogc_docs.GEOJSON)
+    return Response(body, media_type=ogc_docs.GEOJSON, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", responses=ERRORS)
 def item(
     request: Request, session: SessionDep, principal: OptionalPrincipalDep, collection_id: str,
-    feature_id: str
+    feature_id: str, crs: Annotated[str | None, Query(description="CRS of the geometry (default CRS84)")] = None,
 ) -> Response:  # fmt: skip
+    target = ogc.parse_output_crs(crs)
     text = ogc.get_item(session, principal=principal, collection_id=collection_id, feature_id=feature_id)
     collection_url = f"{base_of(request)}/collections/{collection_id}"
-    body = ogc_docs.feature(text, self_url=str(request.url), collection_url=collection_url)
-    return Response(body, media_type=ogc_docs.GEOJSON)
+    body = ogc_docs.feature(text, self_url=str(request.url), collection_url=collection_url, crs=target)
+    return Response(body, media_type=ogc_docs.GEOJSON, headers={"Content-Crs": f"<{target.uri}>"})
