@@ -26,7 +26,14 @@ from api.query import QueryModel, reads_query
 from domain.errors import InvalidQuery, PreconditionFailed, PreconditionRequired, RuleViolation
 from domain.station import reads, service
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
-from domain.station.filters import StationFilter, parse_bbox, parse_enum_list, parse_near, split_list
+from domain.station.filters import (
+    StationFilter,
+    parse_bbox,
+    parse_enum_list,
+    parse_near,
+    parse_station_cql,
+    split_list,
+)
 from domain.station.formats import csv_lines, geojson_page, json_page
 from domain.station.models import RevisionPublic, StationClose, StationCreate, StationPublic, StationUpdate
 
@@ -57,6 +64,11 @@ class StationQuery(BaseModel):
     wigos_id: str | None = None
     q: str | None = Field(None, max_length=200, description="name or code, diacritics-insensitive")
     updated_since: datetime | None = None
+    filter: str | None = Field(
+        None, description="CQL2 filter (queryables: /ogc/collections/stations/queryables)"
+    )
+    filter_lang: str | None = Field(None, alias="filter-lang", description="cql2-text (default) or cql2-json")
+    filter_crs: str | None = Field(None, alias="filter-crs", description="CRS of the filter's geometries")
 
 
 STATION_QUERY = QueryModel(StationQuery)
@@ -74,6 +86,7 @@ def read_station_filter(request: Request) -> StationFilter:
         status=parse_enum_list(q.status, StationStatus, "status"),
         data_policy=parse_enum_list(q.data_policy, DataPolicy, "data_policy"), owner=split_list(q.owner),
         province=split_list(q.province), wigos_id=q.wigos_id, q=q.q, updated_since=q.updated_since,
+        cql=parse_station_cql(q.filter, lang=q.filter_lang, crs=q.filter_crs),
     )  # fmt: skip
 
 

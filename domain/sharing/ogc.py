@@ -31,7 +31,7 @@ from domain.sharing.rules import (
     parse_sortby,
 )
 from domain.sharing.service import reader_scope
-from domain.station.filters import STATION_QUERYABLES
+from domain.station.filters import STATION_QUERYABLES, parse_station_cql
 from domain.station.reads import station_cql_columns
 
 NUMBER_MATCHED_CAP = 1_000
@@ -130,6 +130,8 @@ def _boxes(raw: RawItemsQuery) -> list[Box] | None:
 
 
 def _filter(collection_id: str, raw: RawItemsQuery) -> Filter | None:
+    if collection_id == "stations":
+        return parse_station_cql(raw.filter_, lang=raw.filter_lang, crs=raw.filter_crs)
     if raw.filter_ is None:
         if raw.filter_lang is not None or raw.filter_crs is not None:
             raise InvalidQuery("filter-lang and filter-crs need a filter", parameter="filter")

@@ -8,7 +8,8 @@ from datetime import datetime
 from enum import Enum
 from functools import cache
 
-from domain.cql.rules import Filter, Queryable
+from domain.cql.rules import Filter, Queryable, parse_filter
+from domain.crs.rules import CRS84, parse_crs, to_crs84
 from domain.errors import InvalidQuery
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
 
@@ -62,6 +63,17 @@ STATION_QUERYABLES: dict[str, Queryable] = {
     "updated_at": Queryable("datetime", "When the station last changed"),
     "geometry": Queryable("geometry", "Position (a point; WGS84 unless filter-crs says otherwise)"),
 }
+
+
+def parse_station_cql(text: str | None, *, lang: str | None, crs: str | None) -> Filter | None:
+    """Return a checked CQL2 filter on stations (filter, filter-lang, filter-crs), or raise InvalidQuery."""
+    if text is None:
+        if lang is not None or crs is not None:
+            raise InvalidQuery("filter-lang and filter-crs need a filter", parameter="filter")
+        return None
+    source = parse_crs(crs, "filter-crs") if crs else None
+    convert = (lambda g: to_crs84(g, source)) if source and source.uri != CRS84 else None
+    return parse_filter(text, lang=lang, queryables=STATION_QUERYABLES, to_wgs84=convert)
 
 
 def parse_bbox(text: str, name: str = "bbox") -> tuple[float, float, float, float]:
