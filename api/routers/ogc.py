@@ -79,9 +79,8 @@ def queryables(request: Request, collection_id: str) -> Response:
 Text = Annotated[str | None, Query()]
 
 
-@router.api_route(
-    "/collections/{collection_id}/items", methods=["GET", "HEAD"], summary="Features", responses=ERRORS
-)
+@router.head("/collections/{collection_id}/items", include_in_schema=False)
+@router.get("/collections/{collection_id}/items", summary="Features", responses=ERRORS)
 def items(
     request: Request, session: SessionDep, principal: OptionalPrincipalDep, settings: SettingsDep,
     collection_id: str,

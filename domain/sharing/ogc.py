@@ -116,6 +116,8 @@ class RawItemsQuery:
 
 def _boxes(raw: RawItemsQuery) -> list[Box] | None:
     if raw.bbox is None:
+        if raw.bbox_crs is not None:
+            raise InvalidQuery("bbox-crs needs a bbox", parameter="bbox-crs")
         return None
     if raw.bbox_crs is None:
         return parse_ogc_bbox(raw.bbox)
