@@ -8,8 +8,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,12 +23,11 @@ from domain.db.spatial import from_geojson
 from domain.station.models import StationCreate
 from domain.station.service import register_station
 from domain.zone.models import PriorityZone
-from tests.databases import committed_database
+from tests.e2e.ogc_server import serve
 from tests.factories import station_body
 
 pytestmark = pytest.mark.e2e
-PORT = 18080
-BASE = f"http://127.0.0.1:{PORT}/ogc"
+BASE = ""  # set by the server fixture (a free port)
 CENTRE = (106.5, 15.0, 109.5, 17.5)  # Hue, Da Nang, Quang Ngai
 POINTS = [
     (105.85, 21.03), (106.68, 20.86), (107.59, 16.46), (108.20, 16.05), (108.80, 15.12),
@@ -61,28 +58,10 @@ def seed(url: str) -> None:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """Serve a seeded database of its own with uvicorn; stop and drop everything after."""
-    with committed_database("ogc_e2e") as url:
-        seed(url)
-        env = os.environ | {
-            "HYDROMET_DATABASE_URL": url,
-            "HYDROMET_ENVIRONMENT": "test",
-            "HYDROMET_DB_POOL_SIZE": "4",
-        }
-        cmd = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(PORT), "--log-level", "warning"]  # fmt: skip
-        proc = subprocess.Popen(cmd, env=env)
-        try:
-            for _ in range(100):
-                assert proc.poll() is None, "uvicorn exited"
-                try:
-                    if httpx.get(f"{BASE}/conformance", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            yield BASE
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    global BASE
+    with serve("ogc_e2e", seed) as base:
+        BASE = base
+        yield base
 
 
 def api_count(collection: str, bbox: tuple[float, ...] | None = None) -> int:
