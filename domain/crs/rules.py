@@ -66,6 +66,11 @@ class Crs:
     lat_first: bool
     decimals: int
 
+    @property
+    def geographic(self) -> bool:
+        """Return True for a latitude/longitude CRS (degrees, given with 7 or more decimals)."""
+        return self.decimals >= 7
+
 
 def _tm3_name(meridian: float) -> str:
     degrees, minutes = int(meridian), round((meridian - int(meridian)) * 60)
