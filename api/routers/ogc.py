@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api import ogc_html
 from api.deps import OptionalPrincipalDep, SessionDep, SettingsDep, strict_query
 from api.errors import problem_responses
 from api.routers.share import guard
@@ -19,10 +20,11 @@ from domain.sharing.ogc_openapi import openapi_document
 ERRORS = problem_responses(400, 404, 429)
 
 
-def output_format(
-    f: Annotated[Literal["json"] | None, Query(description="Output format (JSON only)")] = None,
-) -> None:
-    """Accept f=json on every OGC resource (the only format served)."""
+Fmt = Annotated[Literal["json", "html"] | None, Query(description="json, or html (also a browser's Accept)")]
+
+
+def output_format(f: Fmt = None) -> None:
+    """Accept f=json or f=html on every OGC resource."""
 
 
 router = APIRouter(
@@ -39,15 +41,23 @@ def _json(document: dict[str, Any], media_type: str = ogc_docs.JSON) -> Response
     return Response(orjson.dumps(document), media_type=media_type)
 
 
+def _html(text: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(text, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def _either(request: Request, document: dict[str, Any], page: Any) -> Response:
+    return _html(page(document)) if ogc_html.wants_html(request) else _json(document)
+
+
 @router.get("", summary="Landing page", responses=ERRORS)
 @router.get("/", summary="Landing page ({root}/, as OGC API - Features states it)", responses=ERRORS)
 def landing_page(request: Request) -> Response:
-    return _json(ogc_docs.landing_page(base_of(request)))
+    return _either(request, ogc_docs.landing_page(base_of(request)), ogc_html.landing)
 
 
 @router.get("/conformance", summary="Conformance classes", responses=ERRORS)
-def conformance() -> Response:
-    return _json(ogc_docs.conformance())
+def conformance(request: Request) -> Response:
+    return _either(request, ogc_docs.conformance(), ogc_html.conformance)
 
 
 @router.get("/api", summary="OpenAPI 3.0 definition of the OGC API", responses=ERRORS)
@@ -60,23 +70,22 @@ def api_definition(request: Request, settings: SettingsDep) -> Response:
 
 @router.get("/collections", summary="Collections", responses=ERRORS)
 def collections(request: Request) -> Response:
-    return _json(ogc_docs.collections(base_of(request)))
+    return _either(request, ogc_docs.collections(base_of(request)), ogc_html.collections)
 
 
 @router.get("/collections/{collection_id}", summary="One collection", responses=ERRORS)
 def collection(request: Request, collection_id: str) -> Response:
-    return _json(ogc_docs.collection(base_of(request), ogc.check_collection(collection_id)))
+    doc = ogc_docs.collection(base_of(request), ogc.check_collection(collection_id))
+    return _either(request, doc, ogc_html.collection)
 
 
 @router.get("/collections/{collection_id}/queryables", summary="Queryables (JSON Schema)", responses=ERRORS)
 def queryables(request: Request, collection_id: str) -> Response:
     url = f"{base_of(request)}/collections/{collection_id}/queryables"
-    return _json(
-        ogc_docs.queryables(url, collection_id, ogc.queryables_of(collection_id)), ogc_docs.SCHEMA_JSON
-    )
-
-
-Text = Annotated[str | None, Query()]
+    doc = ogc_docs.queryables(url, collection_id, ogc.queryables_of(collection_id))
+    if ogc_html.wants_html(request):
+        return _html(ogc_html.queryables(doc))
+    return _json(doc, ogc_docs.SCHEMA_JSON)
 
 
 @router.head("/collections/{collection_id}/items", include_in_schema=False)
@@ -109,9 +118,10 @@ def items(
         page.features, self_url=str(request.url), next_url=nxt, number_matched=page.number_matched,
         crs=query.crs, properties=query.properties,
     )  # fmt: skip
-    headers = ogc_docs.items_headers(
-        str(request.url), f"{base_of(request)}/collections/{collection_id}", query.crs
-    )
+    collection_url = f"{base_of(request)}/collections/{collection_id}"
+    headers = ogc_docs.items_headers(str(request.url), collection_url, query.crs)
+    if ogc_html.wants_html(request):
+        return _html(ogc_html.features(orjson.loads(body), collection_url), headers)
     return Response(body, media_type=ogc_docs.GEOJSON, headers=headers)
 
 
@@ -124,4 +134,7 @@ def item(
     text = ogc.get_item(session, principal=principal, collection_id=collection_id, feature_id=feature_id)
     collection_url = f"{base_of(request)}/collections/{collection_id}"
     body = ogc_docs.feature(text, self_url=str(request.url), collection_url=collection_url, crs=target)
-    return Response(body, media_type=ogc_docs.GEOJSON, headers={"Content-Crs": f"<{target.uri}>"})
+    headers = {"Content-Crs": f"<{target.uri}>"}
+    if ogc_html.wants_html(request):
+        return _html(ogc_html.feature(orjson.loads(body)), headers)
+    return Response(body, media_type=ogc_docs.GEOJSON, headers=headers)

@@ -22,7 +22,7 @@ _F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
 _CQL = "http://www.opengis.net/spec/cql2/1.0/conf/"
 # Only what tests/api/test_ogc_filter.py, test_ogc_crs.py and the ogctests run check.
 CONFORMANCE = [
-    _F1 + "core", _F1 + "geojson", _F1 + "oas30",
+    _F1 + "core", _F1 + "geojson", _F1 + "oas30", _F1 + "html",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     _F3 + "queryables", _F3 + "filter", _F3 + "features-filter",
     _CQL + "cql2-text", _CQL + "cql2-json", _CQL + "basic-cql2", _CQL + "advanced-comparison-operators",
@@ -58,6 +58,7 @@ def landing_page(base: str) -> dict[str, Any]:
         "description": "Public station metadata and priority zones; a partner key shows its agreement's scope.",
         "links": [
             link(base, "self", title="This document"),
+            link(f"{base}?f=html", "alternate", "text/html", "This document as HTML"),
             link(f"{base}/api", "service-desc", OPENAPI_30, "The API definition (OpenAPI 3.0)"),
             link(f"{base}/conformance", "conformance", title="Conformance classes"),
             link(f"{base}/collections", "data", title="Collections"),
@@ -82,6 +83,7 @@ def collection(base: str, collection_id: str) -> dict[str, Any]:
         "extent": {"spatial": {"bbox": [list(VIETNAM_BBOX)], "crs": CRS84}},
         "links": [
             link(href, "self", title="This collection"),
+            link(f"{href}?f=html", "alternate", "text/html", "This collection as HTML"),
             link(f"{href}/items", "items", GEOJSON, "The features"),
             link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_JSON, "What a filter may name"),
         ],
