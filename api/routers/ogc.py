@@ -85,7 +85,9 @@ def queryables(request: Request, collection_id: str) -> Response:
     doc = ogc_docs.queryables(url, collection_id, ogc.queryables_of(collection_id))
     if ogc_html.wants_html(request):
         return _html(ogc_html.queryables(doc))
-    return _json(doc, ogc_docs.SCHEMA_JSON)
+    accept = request.headers.get("accept", "")
+    plain = ogc_docs.JSON in accept and ogc_docs.SCHEMA_JSON not in accept  # e.g. GDAL before 3.7
+    return _json(doc, ogc_docs.JSON if plain else ogc_docs.SCHEMA_JSON)
 
 
 @router.head("/collections/{collection_id}/items", include_in_schema=False)

@@ -55,11 +55,13 @@ def _fail(detail: str, pointer: str, parameter: str = "filter") -> InvalidFilter
     return InvalidFilter(detail, parameter=parameter, pointer=pointer or "/")
 
 
+# "cql-text" is the Part 3 draft's name, which GDAL 3.6's OAPIF driver sends for its -where; its
+# comparisons, AND/OR/NOT, LIKE, IN, BETWEEN and IS NULL read the same in CQL2 text.
 def parse_filter(
     text: str, *, lang: str | None, queryables: Mapping[str, Queryable], to_wgs84: GeometryToWgs84 | None
 ) -> Filter:
     """Return the checked filter, or raise InvalidFilter saying what is wrong and where."""
-    if lang not in (None, "cql2-text", "cql2-json"):
+    if lang not in (None, "cql2-text", "cql2-json", "cql-text"):
         raise _fail(f"filter-lang must be cql2-text or cql2-json, got '{lang}'", "", "filter-lang")
     if len(text) > MAX_FILTER_CHARS:
         raise _fail(f"filter is longer than {MAX_FILTER_CHARS} characters", "")

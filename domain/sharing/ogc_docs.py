@@ -86,13 +86,20 @@ def collection(base: str, collection_id: str) -> dict[str, Any]:
             link(f"{href}?f=html", "alternate", "text/html", "This collection as HTML"),
             link(f"{href}/items", "items", GEOJSON, "The features"),
             link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_JSON, "What a filter may name"),
+            # the Part 3 draft's relation, which GDAL before 3.7 looks for to filter on the server
+            link(f"{href}/queryables", "queryables", SCHEMA_JSON, "What a filter may name (draft relation)"),
         ],
     }
 
 
 def queryables(url: str, collection_id: str, found: dict[str, Queryable]) -> dict[str, Any]:
-    """Return the queryables of a collection as JSON Schema."""
-    return queryables_schema(found, schema_id=url, title=f"Queryables of {collection_id}")
+    """Return the queryables of a collection as JSON Schema (plus the draft's list, an annotation)."""
+    schema = queryables_schema(found, schema_id=url, title=f"Queryables of {collection_id}")
+    # the Part 3 draft's form, read by GDAL before 3.7; JSON Schema ignores unknown keywords
+    draft = [
+        {"id": name, "queryable": name, "type": q.kind} for name, q in found.items() if q.kind != "geometry"
+    ]
+    return schema | {"queryables": draft}
 
 
 def _header_url(url: str) -> str:

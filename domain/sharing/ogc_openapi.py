@@ -29,7 +29,7 @@ def _parameters(default_limit: int, max_limit: int) -> dict[str, Any]:
                            explode=False),
         "cursor": _param("cursor", "query", {"type": "string"}, "Opaque position from a next link"),
         "filter": _param("filter", "query", {"type": "string"}, "CQL2 filter on the queryables"),
-        "filter-lang": _param("filter-lang", "query", {"type": "string", "enum": ["cql2-text", "cql2-json"],
+        "filter-lang": _param("filter-lang", "query", {"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"],
                                                        "default": "cql2-text"}, "Language of filter"),
         "filter-crs": _param("filter-crs", "query", {"type": "string", "format": "uri"},
                              "CRS of the filter's geometries (default CRS84)"),
