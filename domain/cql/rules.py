@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import cql2
+import shapely
+from shapely.geometry import shape
 
 from domain.errors import InvalidQuery
 
@@ -185,6 +187,12 @@ class _Checker:
             raise _fail(
                 f"the geometry at {at or '/'} is outside longitude/latitude range (see filter-crs)", at
             )
+        try:
+            problem = shapely.is_valid_reason(shape(geometry))
+        except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
+            problem = "not a GeoJSON geometry"
+        if problem != "Valid Geometry":
+            raise _fail(f"the geometry at {at or '/'} is invalid: {problem}", at)
         return {"geometry": geometry}
 
     def _compare(self, op: str, args: list[Any], at: str) -> dict[str, Any]:

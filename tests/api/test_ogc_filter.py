@@ -144,6 +144,7 @@ def test_filter_crs_reads_the_filter_geometry_in_vn2000_utm(
         ({"filter": '{"op": "=", "args": [{"property": "x"}, 1]}', "filter-lang": "cql2-json"}, "/args/0", "unknown property 'x'"),
         ({"filter": "{not json", "filter-lang": "cql2-json"}, "/", "not valid cql2-json"),
         ({"filter": "S_INTERSECTS(geometry, POINT(500000 2000000))"}, "/args/1", "outside longitude/latitude"),
+        ({"filter": "S_INTERSECTS(geometry, POLYGON((105 20, 106 21, 106 20, 105 21, 105 20)))"}, "/args/1", "invalid: Self-intersection"),
     ],
 )  # fmt: skip
 def test_bad_filter_is_a_400_problem_pointing_at_the_problem(
