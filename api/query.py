@@ -33,8 +33,9 @@ class QueryModel(Generic[M]):
 
     def __init__(self, model: type[M]) -> None:
         self.model = model
-        self.lists = [name for name, f in model.model_fields.items() if _is_list(f.annotation)]
-        self.scalars = [name for name in model.model_fields if name not in self.lists]
+        fields = model.model_fields
+        self.lists = [f.alias or name for name, f in fields.items() if _is_list(f.annotation)]
+        self.scalars = [f.alias or name for name, f in fields.items() if (f.alias or name) not in self.lists]
         self.parameters = openapi_parameters(model)
 
     async def __call__(self, request: Request) -> M:

@@ -78,6 +78,9 @@ resources:
         id_field: id
         table: ogc_station
         geom_field: location
+        storage_crs: http://www.opengis.net/def/crs/OGC/1.3/CRS84
+        crs: [http://www.opengis.net/def/crs/OGC/1.3/CRS84, http://www.opengis.net/def/crs/EPSG/0/4326,
+              http://www.opengis.net/def/crs/EPSG/0/3405]
 """
 
 
@@ -119,7 +122,8 @@ def servers(url: str, workdir: Path) -> Iterator[dict[str, subprocess.Popen[byte
     dsn = libpq_url(url)
     dbname = dsn.rsplit("/", 1)[1]
     config = workdir / "pygeoapi.yml"
-    config.write_text(PYGEOAPI_CONFIG.format(port=PORTS["pygeoapi"], pgport=55432, dbname=dbname))
+    pgport = psycopg.conninfo.conninfo_to_dict(dsn).get("port") or 5432
+    config.write_text(PYGEOAPI_CONFIG.format(port=PORTS["pygeoapi"], pgport=pgport, dbname=dbname))
     openapi = workdir / "pygeoapi-openapi.yml"
     gen = [
         "/tmp/venv-pygeoapi/bin/pygeoapi",

@@ -59,6 +59,20 @@ ensure_venv() {
     .venv/bin/pip install -q -e '.[dev]'
     rm -f .venv/.installed-*; touch "$stamp"
   fi
+  ensure_ogctests_venv
+}
+
+# The public ogctests suite pins httpx < 0.28 (and more) under the registry's own versions, so it gets
+# a virtual environment of its own; its version is the `conformance` extra of pyproject.toml.
+ensure_ogctests_venv() {
+  local want; want=$(python3 -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['conformance']))")
+  local stamp=".venv-ogctests/.installed-$(echo "$want" | sha1sum | cut -c1-12)"
+  if [ ! -f "$stamp" ]; then
+    log "installing $want into .venv-ogctests"
+    [ -x .venv-ogctests/bin/python ] || python3 -m venv .venv-ogctests
+    .venv-ogctests/bin/pip install -q $want
+    rm -f .venv-ogctests/.installed-*; touch "$stamp"
+  fi
 }
 
 # The cluster lives in .data/pg when the postgres user can reach it, else in /var/tmp.

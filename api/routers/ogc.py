@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api import ogc_html
 from api.deps import OptionalPrincipalDep, SessionDep, SettingsDep, strict_query
 from api.errors import problem_responses
 from api.responses import FEATURE_SCHEMA, GEOJSON, GeoJSONResponse
@@ -20,10 +21,11 @@ from domain.sharing.ogc_openapi import openapi_document
 ERRORS = problem_responses(400, 404, 429)
 
 
-def output_format(
-    f: Annotated[Literal["json"] | None, Query(description="Output format (JSON only)")] = None,
-) -> None:
-    """Accept f=json on every OGC resource (the only format served)."""
+Fmt = Annotated[Literal["json", "html"] | None, Query(description="json, or html (also a browser's Accept)")]
+
+
+def output_format(f: Fmt = None) -> None:
+    """Accept f=json or f=html on every OGC resource."""
 
 
 router = APIRouter(
@@ -40,14 +42,23 @@ def _json(document: dict[str, Any], media_type: str = ogc_docs.JSON) -> Response
     return Response(orjson.dumps(document), media_type=media_type)
 
 
+def _html(text: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(text, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def _either(request: Request, document: dict[str, Any], page: Any) -> Response:
+    return _html(page(document)) if ogc_html.wants_html(request) else _json(document)
+
+
 @router.get("", summary="Landing page", responses=ERRORS)
+@router.get("/", summary="Landing page ({root}/, as OGC API - Features states it)", responses=ERRORS)
 def landing_page(request: Request) -> Response:
-    return _json(ogc_docs.landing_page(base_of(request)))
+    return _either(request, ogc_docs.landing_page(base_of(request)), ogc_html.landing)
 
 
 @router.get("/conformance", summary="Conformance classes", responses=ERRORS)
-def conformance() -> Response:
-    return _json(ogc_docs.conformance())
+def conformance(request: Request) -> Response:
+    return _either(request, ogc_docs.conformance(), ogc_html.conformance)
 
 
 @router.get("/api", summary="OpenAPI 3.0 definition of the OGC API", responses=ERRORS)
@@ -60,35 +71,63 @@ def api_definition(request: Request, settings: SettingsDep) -> Response:
 
 @router.get("/collections", summary="Collections", responses=ERRORS)
 def collections(request: Request) -> Response:
-    return _json(ogc_docs.collections(base_of(request)))
+    return _either(request, ogc_docs.collections(base_of(request)), ogc_html.collections)
 
 
 @router.get("/collections/{collection_id}", summary="One collection", responses=ERRORS)
 def collection(request: Request, collection_id: str) -> Response:
-    return _json(ogc_docs.collection(base_of(request), ogc.check_collection(collection_id)))
+    doc = ogc_docs.collection(base_of(request), ogc.check_collection(collection_id))
+    return _either(request, doc, ogc_html.collection)
 
 
+@router.get("/collections/{collection_id}/queryables", summary="Queryables (JSON Schema)", responses=ERRORS)
+def queryables(request: Request, collection_id: str) -> Response:
+    url = f"{base_of(request)}/collections/{collection_id}/queryables"
+    doc = ogc_docs.queryables(url, collection_id, ogc.queryables_of(collection_id))
+    if ogc_html.wants_html(request):
+        return _html(ogc_html.queryables(doc))
+    accept = request.headers.get("accept", "")
+    plain = ogc_docs.JSON in accept and ogc_docs.SCHEMA_JSON not in accept  # e.g. GDAL before 3.7
+    return _json(doc, ogc_docs.JSON if plain else ogc_docs.SCHEMA_JSON)
+
+
+@router.head("/collections/{collection_id}/items", include_in_schema=False)
 @router.get(
     "/collections/{collection_id}/items", summary="Features", response_class=GeoJSONResponse, responses=ERRORS
 )
 def items(
     request: Request, session: SessionDep, principal: OptionalPrincipalDep, settings: SettingsDep,
     collection_id: str,
-    bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in bbox-crs (default CRS84)")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox")] = None,
     limit: Annotated[str | None, Query(description="page size, 1 to the declared maximum")] = None,
     datetime: Annotated[str | None, Query(description="RFC 3339 instant or interval, on updated_at")] = None,
     cursor: Annotated[str | None, Query(description="from a next link")] = None,
+    filter: Annotated[str | None, Query(description="CQL2 filter (see queryables)")] = None,
+    filter_lang: Annotated[str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json")] = None,
+    filter_crs: Annotated[str | None, Query(alias="filter-crs", description="CRS of the filter's geometries")] = None,
+    sortby: Annotated[str | None, Query(description="+name, -updated_at, ... (one key; the code breaks ties)")] = None,
+    crs: Annotated[str | None, Query(description="CRS of the geometries returned (default CRS84)")] = None,
+    properties: Annotated[str | None, Query(description="comma-separated properties to return")] = None,
 ) -> Response:  # fmt: skip
+    raw = ogc.RawItemsQuery(
+        bbox=bbox, bbox_crs=bbox_crs, datetime_=datetime, cursor=cursor, limit=limit, filter_=filter,
+        filter_lang=filter_lang, filter_crs=filter_crs, sortby=sortby, crs=crs, properties=properties,
+    )  # fmt: skip
     query = ogc.parse_items_query(
-        bbox=bbox, datetime_=datetime, cursor=cursor, limit=limit,
-        default=settings.default_page_size, maximum=settings.max_page_size,
+        ogc.check_collection(collection_id), raw, default=settings.default_page_size, maximum=settings.max_page_size
     )  # fmt: skip
     page = ogc.list_items(session, principal=principal, collection_id=collection_id, query=query)
     nxt = str(request.url.include_query_params(cursor=page.next_cursor)) if page.next_cursor else None
     body = ogc_docs.feature_collection(
-        page.features, self_url=str(request.url), next_url=nxt, number_matched=page.number_matched
-    )
-    return Response(body, media_type=ogc_docs.GEOJSON)
+        page.features, self_url=str(request.url), next_url=nxt, number_matched=page.number_matched,
+        crs=query.crs, properties=query.properties,
+    )  # fmt: skip
+    collection_url = f"{base_of(request)}/collections/{collection_id}"
+    headers = ogc_docs.items_headers(str(request.url), collection_url, query.crs)
+    if ogc_html.wants_html(request):
+        return _html(ogc_html.features(orjson.loads(body), collection_url), headers)
+    return Response(body, media_type=ogc_docs.GEOJSON, headers=headers)
 
 
 @router.get(
@@ -99,9 +138,13 @@ def items(
 )
 def item(
     request: Request, session: SessionDep, principal: OptionalPrincipalDep, collection_id: str,
-    feature_id: str
+    feature_id: str, crs: Annotated[str | None, Query(description="CRS of the geometry (default CRS84)")] = None,
 ) -> Response:  # fmt: skip
+    target = ogc.parse_output_crs(crs)
     text = ogc.get_item(session, principal=principal, collection_id=collection_id, feature_id=feature_id)
     collection_url = f"{base_of(request)}/collections/{collection_id}"
-    body = ogc_docs.feature(text, self_url=str(request.url), collection_url=collection_url)
-    return Response(body, media_type=ogc_docs.GEOJSON)
+    body = ogc_docs.feature(text, self_url=str(request.url), collection_url=collection_url, crs=target)
+    headers = {"Content-Crs": f"<{target.uri}>"}
+    if ogc_html.wants_html(request):
+        return _html(ogc_html.feature(orjson.loads(body)), headers)
+    return Response(body, media_type=ogc_docs.GEOJSON, headers=headers)

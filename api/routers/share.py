@@ -23,6 +23,7 @@ from domain.errors import InvalidQuery
 from domain.sharing import feed, service
 from domain.sharing.models import ShareGrantPublic, ShareGrantWrite, UsagePublic
 from domain.sharing.rules import etag_matches, etag_of
+from domain.station.filters import parse_station_cql
 
 GEOJSON = "application/geo+json"
 XML = "application/xml"
@@ -63,9 +64,13 @@ STATION_RESPONSES = ERRORS | {200: {"content": {GEOJSON: {}, "text/csv": {}, XML
 def list_shared_stations(
     request: Request, session: SessionDep, principal: PrincipalDep,
     f: Annotated[Literal["geojson", "csv", "wmdr"] | None, Query(description="or Accept: text/csv, application/xml")] = None,
+    filter: Annotated[str | None, Query(description="CQL2 filter, as on /ogc")] = None,
+    filter_lang: Annotated[str | None, Query(alias="filter-lang")] = None,
+    filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
 ) -> StreamingResponse:  # fmt: skip
     fmt = _format(request, f, ("geojson", "csv", "wmdr"), "geojson")
-    chunks = service.export_stations(session, principal=principal, fmt=fmt)  # type: ignore[arg-type]
+    cql = parse_station_cql(filter, lang=filter_lang, crs=filter_crs)
+    chunks = service.export_stations(session, principal=principal, fmt=fmt, cql=cql)  # type: ignore[arg-type]
     return StreamingResponse(chunks, media_type=MEDIA[fmt])
 
 

@@ -30,7 +30,14 @@ from domain.review import submit
 from domain.review.models import ChangeRequest
 from domain.station import reads
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
-from domain.station.filters import StationFilter, parse_bbox, parse_enum_list, parse_near, split_list
+from domain.station.filters import (
+    StationFilter,
+    parse_bbox,
+    parse_enum_list,
+    parse_near,
+    parse_station_cql,
+    split_list,
+)
 from domain.station.formats import csv_lines, geojson_page, json_page
 from domain.station.models import RevisionPublic, StationClose, StationCreate, StationPublic, StationUpdate
 
@@ -64,6 +71,11 @@ class StationQuery(BaseModel):
     completeness_below: int | None = Field(
         None, ge=1, le=100, description="WIGOS completeness score under this (1-100; 100 = incomplete ones)"
     )
+    filter: str | None = Field(
+        None, description="CQL2 filter (queryables: /ogc/collections/stations/queryables)"
+    )
+    filter_lang: str | None = Field(None, alias="filter-lang", description="cql2-text (default) or cql2-json")
+    filter_crs: str | None = Field(None, alias="filter-crs", description="CRS of the filter's geometries")
 
 
 STATION_QUERY = QueryModel(StationQuery)
@@ -82,6 +94,7 @@ def read_station_filter(request: Request) -> StationFilter:
         data_policy=parse_enum_list(q.data_policy, DataPolicy, "data_policy"), owner=split_list(q.owner),
         province=split_list(q.province), wigos_id=q.wigos_id, q=q.q, updated_since=q.updated_since,
         completeness_below=q.completeness_below,
+        cql=parse_station_cql(q.filter, lang=q.filter_lang, crs=q.filter_crs),
     )  # fmt: skip
 
 

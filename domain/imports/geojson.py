@@ -16,7 +16,9 @@ from domain.imports.rows import OUR_COLUMNS, REQUIRED, DuplicateTracker, Layout,
 from domain.imports.rules import ImportFileUnreadable, ParsedImport, RowError, StationRow
 from domain.imports.values import CellError
 
-_PROPERTIES = tuple(column for column in OUR_COLUMNS if column not in ("latitude", "longitude"))
+_PROPERTIES = tuple(
+    c for c in OUR_COLUMNS if c not in ("latitude", "longitude", "crs", "easting", "northing")
+)
 _KNOWN = frozenset(_PROPERTIES)
 _LIST_FIELDS = frozenset({"station_types", "wigos_ids", "variables", "programmes"})
 _LAYOUT = Layout(

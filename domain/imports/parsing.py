@@ -22,6 +22,7 @@ from domain.imports.rows import (
     ALIASES,
     EXPORT_ONLY_COLUMNS,
     OUR_COLUMNS,
+    PROJECTED_POSITION,
     REQUIRED,
     WIS2BOX_COLUMNS,
     WIS2BOX_IGNORED,
@@ -124,6 +125,8 @@ def _missing(table: _Table, line: int, header: list[str]) -> list[RowError]:
     wis2box = table.layout.source_format == "wis2box"
     required = WIS2BOX_REQUIRED if wis2box else REQUIRED
     missing = [name for name in required if name not in table.positions]
+    if not wis2box and all(name in table.positions for name in PROJECTED_POSITION):
+        missing = [name for name in missing if name not in ("latitude", "longitude")]
     if wis2box:
         missing = [_WIS2BOX_NAMES.get(name, name) for name in missing]
         if "national_code" not in table.positions and "wigos_ids" not in table.positions:

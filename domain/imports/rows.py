@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.crs.rules import CRS84, SUPPORTED, parse_crs, to_crs84
+from domain.errors import InvalidQuery
 from domain.imports import values
 from domain.imports.coordinates import AreaPredicate, CoordinateError, parse_coordinate, point_problems
 from domain.imports.rules import RowError
@@ -28,9 +30,11 @@ from domain.imports.rules import RowError
 OUR_COLUMNS = (
     "national_code", "name", "network", "station_types", "automation", "status", "latitude", "longitude",
     "elevation_m", "wigos_ids", "owner", "operator", "data_policy", "legal_basis", "river", "basin",
-    "variables", "established_date", "programmes",
+    "variables", "established_date", "programmes", "crs", "easting", "northing",
 )  # fmt: skip
 REQUIRED = ("national_code", "name", "network", "station_types", "automation", "latitude", "longitude")
+# With a crs column, a projected CRS's rows give easting and northing instead of latitude and longitude.
+PROJECTED_POSITION = ("crs", "easting", "northing")
 ALIASES = {"lat": "latitude", "lon": "longitude", "lng": "longitude", "long": "longitude"}
 WIS2BOX_COLUMNS = {
     "station_name": "name",
@@ -127,21 +131,57 @@ def _locate(
     in_area: AreaPredicate,
     errors: list[RowError],
 ) -> None:
-    if "latitude" not in cells and "longitude" not in cells:
+    crs_text = cells.get("crs", "").strip()
+    if not crs_text and "latitude" not in cells and "longitude" not in cells:
         return  # a GeoJSON feature without a usable Point, reported already
-    coordinates: dict[str, float] = {}
-    for axis in ("latitude", "longitude"):
-        try:
-            coordinates[axis] = parse_coordinate(cells.get(axis, ""), axis)
-        except CoordinateError as exc:
-            errors.append(RowError(line, layout.labels[axis], cells.get(axis, ""), str(exc)))
-    if len(coordinates) < 2:
+    position = _position(cells, line, layout, errors, crs_text)
+    if position is None:
         return
-    lat, lon = coordinates["latitude"], coordinates["longitude"]
+    lon, lat = position
     problems = point_problems(lat, lon, in_area)
     errors.extend(RowError(line, layout.labels[axis], cells[axis], reason) for axis, reason in problems)
     if not problems:
         station["location"] = {"type": "Point", "coordinates": [lon, lat]}
+
+
+def _position(
+    cells: Mapping[str, str], line: int, layout: Layout, errors: list[RowError], crs_text: str
+) -> tuple[float, float] | None:
+    """Return the row's (lon, lat) in CRS84, read in its crs (VN-2000 included) when it names one."""
+    try:
+        crs = parse_crs(crs_text, "crs") if crs_text else SUPPORTED[CRS84]
+    except InvalidQuery as exc:
+        errors.append(RowError(line, layout.labels.get("crs", "crs"), crs_text, exc.detail))
+        return None
+    axes = ("latitude", "longitude") if crs.geographic else ("easting", "northing")
+    found: dict[str, float] = {}
+    for axis in axes:
+        label, text = layout.labels.get(axis, axis), cells.get(axis, "")
+        try:
+            found[axis] = parse_coordinate(text, axis) if axis in ("latitude", "longitude") else float(text)  # type: ignore[arg-type]
+        except (CoordinateError, ValueError) as exc:
+            reason = (
+                str(exc)
+                if isinstance(exc, CoordinateError)
+                else f"required with crs {crs_text}: a number in metres"
+            )
+            errors.append(RowError(line, label, text, reason))
+    if len(found) < 2:
+        return None
+    if crs.uri == CRS84:
+        return found["longitude"], found["latitude"]
+    x, y = (
+        (found["easting"], found["northing"])
+        if "easting" in found
+        else (found["longitude"], found["latitude"])
+    )
+    given = [y, x] if crs.lat_first else [x, y]
+    try:
+        lon, lat = to_crs84({"type": "Point", "coordinates": given}, crs)["coordinates"]
+    except InvalidQuery as exc:
+        errors.append(RowError(line, layout.labels.get("crs", "crs"), crs_text, exc.detail))
+        return None
+    return float(lon), float(lat)
 
 
 def _wis2box_defaults(

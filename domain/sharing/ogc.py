@@ -5,24 +5,34 @@ more match it is left out (OGC allows that), so a page never pays for counting a
 A first page that holds every match is its own count.
 """
 
+import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
 from domain.access.models import Principal
-from domain.errors import NotFound
+from domain.cql.queries import filter_condition
+from domain.cql.rules import Filter, Queryable, parse_filter
+from domain.crs.rules import CRS84, SUPPORTED, Crs, bbox_to_crs84, parse_crs, to_crs84
+from domain.errors import InvalidQuery, NotFound
 from domain.sharing import queries
 from domain.sharing.ogc_docs import COLLECTIONS
 from domain.sharing.rules import (
     Box,
+    Sort,
     decode_token,
     encode_token,
     parse_limit,
     parse_ogc_bbox,
     parse_ogc_datetime,
+    parse_sortby,
 )
 from domain.sharing.service import reader_scope
+from domain.station.filters import STATION_QUERYABLES, parse_station_cql
+from domain.station.reads import station_cql_columns
 
 NUMBER_MATCHED_CAP = 1_000
 
@@ -45,6 +55,11 @@ class ItemsQuery:
     period: queries.Period | None
     after: str | None
     limit: int
+    cql: Filter | None = None
+    sort: Sort | None = None
+    after_value: str | None = None
+    crs: Crs = SUPPORTED[CRS84]
+    properties: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -63,32 +78,141 @@ def check_collection(collection_id: str) -> str:
     return collection_id
 
 
-def parse_items_query(
-    *,
-    bbox: str | None,
-    datetime_: str | None,
-    cursor: str | None,
-    limit: str | None,
-    default: int,
-    maximum: int,
-) -> ItemsQuery:
-    """Return the validated items parameters, or raise InvalidQuery naming the bad one."""
-    after = decode_token(cursor, "cursor", 2)[1] if cursor else None
-    return ItemsQuery(
-        boxes=parse_ogc_bbox(bbox) if bbox is not None else None,
-        period=parse_ogc_datetime(datetime_) if datetime_ is not None else None,
-        after=after,
-        limit=parse_limit(limit, default, maximum),
+ZONE_QUERYABLES: dict[str, Queryable] = {
+    "code": Queryable("string", "Zone code"),
+    "name": Queryable("string", "Zone name"),
+    "category": Queryable("string", "Zone category",
+                          ("disaster_prone", "climate_hotspot", "coastal", "sea", "island")),
+    "hazard": Queryable("string", "Hazard of a disaster-prone zone"),
+    "priority_weight": Queryable("number", "Priority weight"),
+    "source": Queryable("string", "Where the zone comes from"),
+    "area_km2": Queryable("number", "Area in km²"),
+    "updated_at": Queryable("datetime", "When the zone last changed"),
+    "geometry": Queryable("geometry", "Zone outline (multipolygon)"),
+}  # fmt: skip
+
+
+def queryables_of(collection_id: str) -> dict[str, Queryable]:
+    """Return the properties a filter on this collection may name."""
+    return STATION_QUERYABLES if check_collection(collection_id) == "stations" else ZONE_QUERYABLES
+
+
+@dataclass(frozen=True)
+class RawItemsQuery:
+    """The items parameters as the query string gives them."""
+
+    bbox: str | None = None
+    bbox_crs: str | None = None
+    datetime_: str | None = None
+    cursor: str | None = None
+    limit: str | None = None
+    filter_: str | None = None
+    filter_lang: str | None = None
+    filter_crs: str | None = None
+    sortby: str | None = None
+    crs: str | None = None
+    properties: str | None = None
+
+
+def _boxes(raw: RawItemsQuery) -> list[Box] | None:
+    if raw.bbox is None:
+        if raw.bbox_crs is not None:
+            raise InvalidQuery("bbox-crs needs a bbox", parameter="bbox-crs")
+        return None
+    if raw.bbox_crs is None:
+        return parse_ogc_bbox(raw.bbox)
+    crs = parse_crs(raw.bbox_crs, "bbox-crs")
+    try:
+        box = tuple(float(p) for p in raw.bbox.split(","))
+    except ValueError:
+        box = ()
+    if len(box) != 4:
+        raise InvalidQuery(f"bbox must be 4 numbers in {crs.uri}", parameter="bbox")
+    return [bbox_to_crs84(box, crs)]  # type: ignore[arg-type]
+
+
+def _filter(collection_id: str, raw: RawItemsQuery) -> Filter | None:
+    if collection_id == "stations":
+        return parse_station_cql(raw.filter_, lang=raw.filter_lang, crs=raw.filter_crs)
+    if raw.filter_ is None:
+        if raw.filter_lang is not None or raw.filter_crs is not None:
+            raise InvalidQuery("filter-lang and filter-crs need a filter", parameter="filter")
+        return None
+    source = parse_crs(raw.filter_crs, "filter-crs") if raw.filter_crs else None
+    convert = (lambda g: to_crs84(g, source)) if source and source.uri != CRS84 else None
+    return parse_filter(
+        raw.filter_, lang=raw.filter_lang, queryables=queryables_of(collection_id), to_wgs84=convert
     )
 
 
+def _properties(collection_id: str, text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    known = set(queryables_of(collection_id)) - {"geometry"}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise InvalidQuery(
+            f"properties: unknown {', '.join(unknown)}", parameter="properties", allowed=sorted(known)
+        )
+    return names
+
+
+def _position(cursor: str, tag: str) -> tuple[str | None, str]:
+    found, text = decode_token(cursor, "cursor", 2)
+    try:
+        value, code = json.loads(text)
+    except ValueError:
+        value, code = None, None
+    if found != tag or not isinstance(code, str):
+        raise InvalidQuery("cursor is not one this service gave out for this sortby", parameter="cursor")
+    return value, code
+
+
+def parse_items_query(collection_id: str, raw: RawItemsQuery, *, default: int, maximum: int) -> ItemsQuery:
+    """Return the validated items parameters, or raise InvalidQuery naming the bad one."""
+    sort = (
+        parse_sortby(raw.sortby, queries.SORTABLE if collection_id == "stations" else ("code",))
+        if raw.sortby
+        else None
+    )
+    if collection_id == "zones" and sort is not None:
+        raise InvalidQuery("zones are sorted by code only", parameter="sortby")
+    after, after_value = None, None
+    if raw.cursor:
+        after_value, after = _position(raw.cursor, "s1" if sort else "o1")
+    return ItemsQuery(
+        boxes=_boxes(raw),
+        period=parse_ogc_datetime(raw.datetime_) if raw.datetime_ is not None else None,
+        after=after, limit=parse_limit(raw.limit, default, maximum), cql=_filter(collection_id, raw),
+        sort=sort, after_value=after_value or None,
+        crs=parse_crs(raw.crs, "crs") if raw.crs else SUPPORTED[CRS84],
+        properties=_properties(collection_id, raw.properties),
+    )  # fmt: skip
+
+
+def parse_output_crs(text: str | None) -> Crs:
+    """Return the CRS asked for with crs= (CRS84 when none), or raise InvalidQuery."""
+    return parse_crs(text, "crs") if text else SUPPORTED[CRS84]
+
+
+def _condition(collection_id: str, q: ItemsQuery) -> ColumnElement[bool] | None:
+    if q.cql is None:
+        return None
+    columns = station_cql_columns() if collection_id == "stations" else queries.zone_columns()
+    return filter_condition(q.cql, columns)
+
+
 def _count(session: Session, principal: Principal, collection_id: str, q: ItemsQuery) -> int | None:
+    cond = _condition(collection_id, q)
     if collection_id == "zones":
-        n = queries.count_zones_upto(session, boxes=q.boxes, period=q.period, cap=NUMBER_MATCHED_CAP)
+        n = queries.count_zones_upto(
+            session, boxes=q.boxes, period=q.period, cap=NUMBER_MATCHED_CAP, condition=cond
+        )
     else:
         scope = reader_scope(session, principal)
         n = queries.count_stations_upto(
-            session, scope, boxes=q.boxes, period=q.period, cap=NUMBER_MATCHED_CAP
+            session, scope, boxes=q.boxes, period=q.period, cap=NUMBER_MATCHED_CAP, condition=cond
         )
     return n if n < NUMBER_MATCHED_CAP else None
 
@@ -98,13 +222,17 @@ def list_items(session: Session, *, principal: Principal, collection_id: str, qu
     check_collection(collection_id)
     queries.for_short_queries(session)
     q = query
+    cond = _condition(collection_id, q)
     if collection_id == "zones":
-        stmt = queries.select_zone_page(after=q.after, limit=q.limit, boxes=q.boxes, period=q.period)
+        stmt = queries.select_zone_page(
+            after=q.after, limit=q.limit, boxes=q.boxes, period=q.period, condition=cond
+        )
     else:
         scope = reader_scope(session, principal)
         stmt = queries.select_station_page(
-            scope, after=q.after, limit=q.limit, geojson=True, boxes=q.boxes, period=q.period
-        )
+            scope, after=q.after, limit=q.limit, geojson=True, boxes=q.boxes, period=q.period,
+            condition=cond, sort=q.sort, after_value=q.after_value,
+        )  # fmt: skip
     rows = session.execute(stmt).all()
     more = len(rows) > q.limit
     rows = rows[: q.limit]
@@ -112,7 +240,10 @@ def list_items(session: Session, *, principal: Principal, collection_id: str, qu
         matched: int | None = len(rows)
     else:
         matched = _count(session, principal, collection_id, q)
-    cursor = encode_token("o1", rows[-1][0]) if more else None
+    last: Any = rows[-1] if rows else None
+    cursor = None
+    if more:
+        cursor = encode_token("s1" if q.sort else "o1", json.dumps([last[2] if q.sort else None, last[0]]))
     return ItemsPage(features=[r[1] for r in rows], next_cursor=cursor, number_matched=matched)
 
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from domain.crs.rules import SUPPORTED
 from domain.sharing.ogc_docs import COLLECTIONS, GEOJSON, JSON
 
 PROBLEM = "application/problem+json"
@@ -27,6 +28,17 @@ def _parameters(default_limit: int, max_limit: int) -> dict[str, Any]:
                            "RFC 3339 instant or interval (open ends: ..), on updated_at", style="form",
                            explode=False),
         "cursor": _param("cursor", "query", {"type": "string"}, "Opaque position from a next link"),
+        "filter": _param("filter", "query", {"type": "string"}, "CQL2 filter on the queryables"),
+        "filter-lang": _param("filter-lang", "query", {"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"],
+                                                       "default": "cql2-text"}, "Language of filter"),
+        "filter-crs": _param("filter-crs", "query", {"type": "string", "format": "uri"},
+                             "CRS of the filter's geometries (default CRS84)"),
+        "sortby": _param("sortby", "query", {"type": "string"}, "+name, -updated_at, ... (one key)"),
+        "properties": _param("properties", "query", {"type": "string"}, "Comma-separated properties to return"),
+        "crs": _param("crs", "query", {"type": "string", "format": "uri", "enum": list(SUPPORTED)},
+                      "CRS of the returned geometries (default CRS84)"),
+        "bbox-crs": _param("bbox-crs", "query", {"type": "string", "format": "uri", "enum": list(SUPPORTED)},
+                           "CRS of bbox (default CRS84)"),
         "f": _param("f", "query", {"type": "string", "enum": ["json"]}, "Output format"),
     }  # fmt: skip
 
@@ -84,12 +96,17 @@ def openapi_document(base: str, *, default_limit: int, max_limit: int) -> dict[s
                                    _ok(JSON, s + "collections", "The collections"), 400),
         "/collections/{collectionId}": _operation("describeCollection", "One collection", ["collectionId", "f"],
                                                   _ok(JSON, s + "collection", "The collection"), 400, 404),
+        "/collections/{collectionId}/queryables": _operation(
+            "getQueryables", "What a filter may name (JSON Schema)", ["collectionId", "f"],
+            {"description": "JSON Schema", "content": {"application/schema+json": {"schema": {"type": "object"}}}},
+            400, 404),
         "/collections/{collectionId}/items": _operation(
             "getFeatures", "Features of a collection",
-            ["collectionId", "limit", "bbox", "datetime", "cursor", "f"],
+            ["collectionId", "limit", "bbox", "bbox-crs", "datetime", "cursor", "filter", "filter-lang",
+             "filter-crs", "sortby", "properties", "crs", "f"],
             _ok(GEOJSON, s + "featureCollectionGeoJSON", "A page of features"), 400, 404, 429),
         "/collections/{collectionId}/items/{featureId}": _operation(
-            "getFeature", "One feature", ["collectionId", "featureId", "f"],
+            "getFeature", "One feature", ["collectionId", "featureId", "crs", "f"],
             _ok(GEOJSON, s + "featureGeoJSON", "The feature"), 400, 404, 429),
     }  # fmt: skip
     return {

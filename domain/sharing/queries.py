@@ -20,6 +20,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -30,7 +31,7 @@ from sqlmodel import select as orm_select
 from domain.db.spatial import envelope
 from domain.province.models import Province
 from domain.sharing.models import ShareGrant, ShareUsage
-from domain.sharing.rules import NEVER_SHARED_STATUS, RESTRICTED, SHAREABLE_POLICIES, Box, Scope
+from domain.sharing.rules import NEVER_SHARED_STATUS, RESTRICTED, SHAREABLE_POLICIES, Box, Scope, Sort
 from domain.station.models import Station, StationRevision
 from domain.station.reads import station_sql
 from domain.zone.models import PriorityZone, PriorityZonePart
@@ -104,6 +105,28 @@ def _period_conditions(column: Any, period: Period | None) -> list[ColumnElement
     return c
 
 
+SORTABLE = ("national_code", "name", "network", "automation", "status", "created_at", "updated_at")
+
+
+def _keyset(sort: Sort | None, after: str | None, after_value: str | None) -> list[ColumnElement[bool]]:
+    if after is None:
+        return []
+    if sort is None:
+        return [S.national_code > after]
+    column = S[sort.name]
+    value = cast(literal(after_value, String), column.type)
+    ahead = tuple_(column, S.national_code)
+    mark = tuple_(value, literal(after, String))
+    return [ahead < mark if sort.descending else ahead > mark]
+
+
+def _order(sort: Sort | None, table: Any = S) -> list[Any]:
+    if sort is None:
+        return [table.national_code]
+    column, code = table[sort.name], table.national_code
+    return [column.desc(), code.desc()] if sort.descending else [column, code]
+
+
 def select_station_page(
     scope: Scope,
     *,
@@ -112,31 +135,39 @@ def select_station_page(
     geojson: bool,
     boxes: list[Box] | None = None,
     period: Period | None = None,
+    condition: ColumnElement[bool] | None = None,
+    sort: Sort | None = None,
+    after_value: str | None = None,
 ) -> Select[Any]:
-    """Return one keyset page (limit + 1 rows) of in-scope stations as (national_code, JSON text).
+    """Return one keyset page (limit + 1 rows) of in-scope stations as (national_code, JSON text, sort key).
 
     The keys are chosen first from narrow rows (for the public scope, an index-only scan of
     ix_station_shared_code, which holds the location), then JSON is built for those rows alone.
+    A sort other than the code pages on (sort column, code), so ties keep a stable order.
     """
+    sort_col = S[sort.name] if sort else S.national_code
     keys = select(S.national_code.label("key")).where(scope_condition(scope))
     if boxes:
         keys = keys.where(_boxes_condition(S.location, boxes, points=True))
-    keys = keys.where(*_period_conditions(S.updated_at, period))
-    if after is not None:
-        keys = keys.where(S.national_code > after)
-    page = keys.order_by(S.national_code).limit(limit + 1).subquery("page")
+    if condition is not None:
+        keys = keys.where(condition)
+    keys = keys.where(*_period_conditions(S.updated_at, period), *_keyset(sort, after, after_value))
+    page = keys.order_by(*_order(sort)).limit(limit + 1).subquery("page")
     body = cast(station_sql(geojson=geojson), Text)
     joined = Station.__table__.join(page, S.national_code == page.c.key)  # type: ignore[attr-defined]
-    return select(S.national_code, body).select_from(joined).order_by(S.national_code)
+    return select(S.national_code, body, cast(sort_col, Text)).select_from(joined).order_by(*_order(sort))
 
 
 def count_stations_upto(
-    session: Session, scope: Scope, *, boxes: list[Box] | None, period: Period | None, cap: int
-) -> int:
+    session: Session, scope: Scope, *, boxes: list[Box] | None, period: Period | None, cap: int,
+    condition: ColumnElement[bool] | None = None,
+) -> int:  # fmt: skip
     """Return how many in-scope stations match, counting no further than `cap` (so it stays cheap)."""
     inner = select(literal(1)).select_from(Station.__table__).where(scope_condition(scope))  # type: ignore[attr-defined]
     if boxes:
         inner = inner.where(_boxes_condition(S.location, boxes, points=True))
+    if condition is not None:
+        inner = inner.where(condition)
     inner = inner.where(*_period_conditions(S.updated_at, period)).limit(cap)
     return int(session.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
 
@@ -172,24 +203,38 @@ def _zone_feature() -> ColumnElement[Any]:
     return func.json_build_object("type", "Feature", "id", Z.code, "geometry", geometry, "properties", props)
 
 
+def zone_columns() -> dict[str, ColumnElement[Any]]:
+    """Return the column of each zone queryable."""
+    names = ("code", "name", "category", "hazard", "priority_weight", "source", "area_km2", "updated_at")
+    return {n: Z[n] for n in names} | {"geometry": Z.geom}
+
+
 def select_zone_page(
-    *, after: str | None, limit: int, boxes: list[Box] | None, period: Period | None
-) -> Select[Any]:
+    *, after: str | None, limit: int, boxes: list[Box] | None, period: Period | None,
+    condition: ColumnElement[bool] | None = None,
+) -> Select[Any]:  # fmt: skip
     """Return one keyset page (limit + 1 rows) of priority zones as (code, GeoJSON Feature text)."""
     stmt = select(Z.code, cast(_zone_feature(), Text))
     if boxes:
         stmt = stmt.where(_boxes_condition(Z.geom, boxes))
+    if condition is not None:
+        stmt = stmt.where(condition)
     stmt = stmt.where(*_period_conditions(Z.updated_at, period))
     if after is not None:
         stmt = stmt.where(Z.code > after)
     return stmt.order_by(Z.code).limit(limit + 1)
 
 
-def count_zones_upto(session: Session, *, boxes: list[Box] | None, period: Period | None, cap: int) -> int:
+def count_zones_upto(
+    session: Session, *, boxes: list[Box] | None, period: Period | None, cap: int,
+    condition: ColumnElement[bool] | None = None,
+) -> int:  # fmt: skip
     """Return how many zones match, counting no further than `cap`."""
     inner = select(literal(1)).select_from(PriorityZone.__table__)  # type: ignore[attr-defined]
     if boxes:
         inner = inner.where(_boxes_condition(Z.geom, boxes))
+    if condition is not None:
+        inner = inner.where(condition)
     inner = inner.where(*_period_conditions(Z.updated_at, period)).limit(cap)
     return int(session.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
 

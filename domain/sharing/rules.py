@@ -123,6 +123,34 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 Box = tuple[float, float, float, float]
 
 
+@dataclass(frozen=True)
+class Sort:
+    """An OGC sortby key: a sortable station property, ascending or descending."""
+
+    name: str
+    descending: bool
+
+
+def parse_sortby(text: str, sortable: tuple[str, ...]) -> Sort | None:
+    """Return the sort of `sortby=+name` / `-updated_at` (one key; the code breaks ties), or raise InvalidQuery."""
+    keys = [k.strip() for k in text.split(",") if k.strip()]
+    if len(keys) > 1 and keys[1:] != ["+national_code"]:
+        raise InvalidQuery("sortby takes one property (national_code always breaks ties)", parameter="sortby")
+    if not keys:
+        return None
+    key = keys[0]
+    descending = key.startswith("-")
+    name = key.lstrip("+- ")
+    if name.endswith((" DESC", " ASC")):
+        descending, name = name.endswith(" DESC"), name.rsplit(" ", 1)[0]
+    if name not in sortable:
+        raise InvalidQuery(
+            f"sortby '{name}' is not sortable; use one of: {', '.join(sortable)}", parameter="sortby",
+            allowed=list(sortable),
+        )  # fmt: skip
+    return None if (name == "national_code" and not descending) else Sort(name, descending)
+
+
 def parse_ogc_bbox(text: str) -> list[Box]:
     """Return the boxes of an OGC bbox (4 or 6 numbers; one crossing the antimeridian gives two)."""
     try:

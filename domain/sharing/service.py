@@ -11,12 +11,15 @@ from sqlmodel import Session
 from domain.access.models import Principal, Role
 from domain.access.rules import require_role
 from domain.access.service import get_organization
+from domain.cql.queries import filter_condition
+from domain.cql.rules import Filter
 from domain.errors import AccessDenied, NotFound, RuleViolation
 from domain.sharing import queries, wmdr
 from domain.sharing.models import ShareGrant, ShareGrantWrite, ShareUsage
 from domain.sharing.ratelimit import check_rate
 from domain.sharing.rules import NO_SCOPE, PUBLIC_SCOPE, Scope, check_grant_policies, grant_scope
 from domain.station.formats import csv_lines
+from domain.station.reads import station_cql_columns
 from domain.station.service import StationNotFound
 
 ExportFormat = Literal["geojson", "csv", "wmdr"]
@@ -157,10 +160,13 @@ def get_shared_station(
     return wmdr.render_station(json.loads(found)) if fmt == "wmdr" else found.encode()
 
 
-def _batches(session: Session, scope: Scope, geojson: bool) -> Iterator[str]:
+def _batches(session: Session, scope: Scope, geojson: bool, cql: Filter | None = None) -> Iterator[str]:
     after: str | None = None
+    condition = filter_condition(cql, station_cql_columns()) if cql is not None else None
     while True:
-        stmt = queries.select_station_page(scope, after=after, limit=EXPORT_BATCH, geojson=geojson)
+        stmt = queries.select_station_page(
+            scope, after=after, limit=EXPORT_BATCH, geojson=geojson, condition=condition
+        )
         rows = session.execute(stmt).all()
         yield from (r[1] for r in rows[:EXPORT_BATCH])
         if len(rows) <= EXPORT_BATCH:
@@ -177,7 +183,9 @@ def _geojson_chunks(features: Iterator[str]) -> Iterator[bytes]:
     yield f'],"numberReturned":{count}}}'.encode()
 
 
-def export_stations(session: Session, *, principal: Principal, fmt: ExportFormat) -> Iterator[bytes]:
+def export_stations(
+    session: Session, *, principal: Principal, fmt: ExportFormat, cql: Filter | None = None
+) -> Iterator[bytes]:
     """Return the partner's whole view as chunks, read in keyset batches (bounded memory).
 
     The scope is checked now (so refusals raise before streaming); rows are read while iterating,
@@ -189,11 +197,11 @@ def export_stations(session: Session, *, principal: Principal, fmt: ExportFormat
         try:
             queries.for_short_queries(session)
             if fmt == "geojson":
-                yield from _geojson_chunks(_batches(session, scope, geojson=True))
+                yield from _geojson_chunks(_batches(session, scope, True, cql))
             elif fmt == "csv":
-                yield from (line.encode() for line in csv_lines(_batches(session, scope, geojson=False)))
+                yield from (line.encode() for line in csv_lines(_batches(session, scope, False, cql)))
             else:
-                stations = (json.loads(t) for t in _batches(session, scope, geojson=False))
+                stations = (json.loads(t) for t in _batches(session, scope, False, cql))
                 yield from wmdr.render_stations(stations, generated_at=datetime.now(UTC))
         finally:
             session.close()

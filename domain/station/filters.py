@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import Enum
 from functools import cache
 
+from domain.cql.rules import Filter, Queryable, parse_filter
+from domain.crs.rules import CRS84, parse_crs, to_crs84
 from domain.errors import InvalidQuery
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
 
@@ -34,6 +36,45 @@ class StationFilter:
     q: str | None = None
     updated_since: datetime | None = None
     completeness_below: int | None = None
+    cql: Filter | None = None
+
+
+def _codes(enum: type[Enum]) -> tuple[str, ...]:
+    return tuple(str(e.value) for e in enum)
+
+
+# What a CQL2 filter may name (OGC API - Features Part 3 queryables), the same on every station list.
+STATION_QUERYABLES: dict[str, Queryable] = {
+    "national_code": Queryable("string", "National station code"),
+    "name": Queryable(
+        "string", "Station name (Vietnamese, with diacritics; use accenti/casei to ignore them)"
+    ),
+    "network": Queryable("string", "national or specialized", _codes(Network)),
+    "station_types": Queryable("array", "Station types (use A_OVERLAPS / A_CONTAINS)"),
+    "automation": Queryable("string", "Automation level", _codes(Automation)),
+    "status": Queryable("string", "Operating status", _codes(StationStatus)),
+    "data_policy": Queryable("string", "WMO data policy", _codes(DataPolicy)),
+    "elevation_m": Queryable("number", "Elevation in metres"),
+    "owner": Queryable("string", "Owner organization code"),
+    "operator": Queryable("string", "Operator organization code"),
+    "province": Queryable("string", "Province code (derived from the position)"),
+    "river": Queryable("string", "River (hydrological stations)"),
+    "basin": Queryable("string", "River basin"),
+    "created_at": Queryable("datetime", "When the station was registered"),
+    "updated_at": Queryable("datetime", "When the station last changed"),
+    "geometry": Queryable("geometry", "Position (a point; WGS84 unless filter-crs says otherwise)"),
+}
+
+
+def parse_station_cql(text: str | None, *, lang: str | None, crs: str | None) -> Filter | None:
+    """Return a checked CQL2 filter on stations (filter, filter-lang, filter-crs), or raise InvalidQuery."""
+    if text is None:
+        if lang is not None or crs is not None:
+            raise InvalidQuery("filter-lang and filter-crs need a filter", parameter="filter")
+        return None
+    source = parse_crs(crs, "filter-crs") if crs else None
+    convert = (lambda g: to_crs84(g, source)) if source and source.uri != CRS84 else None
+    return parse_filter(text, lang=lang, queryables=STATION_QUERYABLES, to_wgs84=convert)
 
 
 def parse_bbox(text: str, name: str = "bbox") -> tuple[float, float, float, float]:

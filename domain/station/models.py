@@ -6,7 +6,7 @@ from typing import Any
 
 from geoalchemy2 import Geometry
 from geojson_pydantic import Point
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -22,7 +22,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
+from domain.crs.rules import CRS84, SUPPORTED, parse_crs, to_crs84
 from domain.db.clock import stamp_field
+from domain.errors import InvalidQuery
 from domain.station.enums import Automation, DataPolicy, Network, StationStatus, StationType
 from domain.station.rules import check_programmes, check_wigos_ids
 
@@ -46,10 +48,53 @@ def _check_point(point: Point) -> Point:
     return point
 
 
+CRS_DESCRIPTION = (
+    "CRS of `location` (default CRS84 lon/lat): e.g. EPSG:3405 (VN-2000 / UTM 48N, easting then "
+    "northing), EPSG:4756 (VN-2000, latitude first), VN-2000-TM3-105-45 (a province's TM-3). "
+    "The stored position is always WGS84."
+)
+
+
+def _document_crs(schema: dict[str, Any]) -> None:
+    schema.setdefault("properties", {})["crs"] = {"type": "string", "description": CRS_DESCRIPTION}
+
+
+def _location_to_crs84(data: Any) -> Any:
+    """Return a body whose `location` given in `crs` is moved to CRS84; `crs` itself is not stored."""
+    if not isinstance(data, dict) or "crs" not in data:
+        return data
+    data = dict(data)
+    crs = data.pop("crs")
+    if crs is None or not isinstance(data.get("location"), dict):
+        return data
+    data["crs"] = crs
+    return _moved(data)
+
+
+def _moved(data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        source = parse_crs(str(data["crs"]), "crs")
+    except InvalidQuery as exc:
+        raise ValueError(exc.detail) from None
+    data.pop("crs")
+    if source.uri == CRS84:
+        return data
+    location = data["location"]
+    coordinates = location.get("coordinates")
+    if location.get("type") != "Point" or not isinstance(coordinates, list) or len(coordinates) < 2:
+        return data  # the Point validator reports it
+    try:
+        moved = to_crs84({"type": "Point", "coordinates": coordinates}, source)
+    except InvalidQuery as exc:
+        raise ValueError(exc.detail) from None
+    wgs84 = [round(c, SUPPORTED[CRS84].decimals) for c in moved["coordinates"][:2]] + coordinates[2:]
+    return data | {"location": location | {"coordinates": wgs84}}
+
+
 class StationFields(BaseModel):
     """Fields a client may write; shared by Create and Update."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_document_crs)
     national_code: str = Field(min_length=1, max_length=64, pattern=NATIONAL_CODE)
     name: str = Field(min_length=1, max_length=300)
     network: Network
@@ -72,6 +117,7 @@ class StationFields(BaseModel):
     )
 
     _point = field_validator("location")(_check_point)
+    _crs = model_validator(mode="before")(_location_to_crs84)
 
     @field_validator("programmes")
     @classmethod
@@ -97,7 +143,7 @@ class StationCreate(StationFields):
 class StationUpdate(BaseModel):
     """Body of PATCH /stations/{id}: every field optional, applied with exclude_unset."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_document_crs)
     national_code: str | None = Field(default=None, min_length=1, max_length=64, pattern=NATIONAL_CODE)
     name: str | None = Field(default=None, min_length=1, max_length=300)
     network: Network | None = None
@@ -118,6 +164,7 @@ class StationUpdate(BaseModel):
     programmes: list[str] | None = Field(default=None, max_length=20)
     reason: str | None = Field(default=None, max_length=500, description="Why; kept in the history")
 
+    _crs = model_validator(mode="before")(_location_to_crs84)
     _point = field_validator("location")(lambda v: v if v is None else _check_point(v))
     _wsis = field_validator("wigos_ids")(lambda v: v if v is None else StationFields._valid_wsis(v))
     _programmes = field_validator("programmes")(

@@ -28,6 +28,8 @@ from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from domain.access.models import Principal, Role
+from domain.cql.queries import filter_condition
+from domain.cql.rules import Filter
 from domain.db.fetch import fetch_rows
 from domain.db.spatial import as_geography, degree_box, envelope, point, within_distance
 from domain.province.models import Province
@@ -105,6 +107,18 @@ NEAR_BOX = ("near_w", "near_s", "near_e", "near_n")
 def _like_pattern(text: str) -> str:
     """Return a LIKE pattern (escape character /) matching `text` anywhere."""
     return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def cql_columns() -> dict[str, ColumnElement[Any]]:
+    """Return the column of each station queryable (domain.station.filters.STATION_QUERYABLES)."""
+    names = ("national_code", "name", "network", "station_types", "automation", "status", "data_policy",
+             "elevation_m", "owner", "operator", "province", "river", "basin", "created_at", "updated_at")  # fmt: skip
+    return {n: S[n] for n in names} | {"geometry": S.location}
+
+
+def cql_condition(checked: Filter) -> ColumnElement[bool]:
+    """Return the SQL condition of a checked CQL2 filter on station rows (values bound, never inlined)."""
+    return filter_condition(checked, cql_columns())
 
 
 def filter_values(f: StationFilter) -> dict[str, Any]:
@@ -234,7 +248,11 @@ def station_page_sql(
     """
     values = filter_values(f)
     kind, who = _visibility(principal)
-    sql, constants = _page_sql(frozenset(values), kind, geojson, after is not None)
+    if f.cql is not None:  # a filter's statement is its own: compiled per request, not cached
+        stmt = _page_statement(frozenset(values), kind, geojson, after is not None)
+        sql, constants = _compiled(stmt.where(cql_condition(f.cql)))
+    else:
+        sql, constants = _page_sql(frozenset(values), kind, geojson, after is not None)
     keyset = {"after": after} if after is not None else {}
     return sql, constants | values | who | keyset | {"limit": limit + 1}
 
@@ -256,6 +274,8 @@ def count_stations(session: Session, f: StationFilter, principal: Principal) -> 
         .select_from(Station.__table__)  # type: ignore[attr-defined]
         .where(_visibility_condition(kind), *filter_conditions(frozenset(values)))
     )
+    if f.cql is not None:
+        stmt = stmt.where(cql_condition(f.cql))
     return int(session.execute(stmt, values | who).scalar_one())
 
 

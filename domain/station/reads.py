@@ -86,3 +86,8 @@ def station_as_of(
 def station_sql(*, geojson: bool) -> ColumnElement[Any]:
     """Return the SQL expression of one station as API JSON (or a GeoJSON Feature), for other contexts' reads."""
     return queries.station_feature() if geojson else queries.station_json()
+
+
+def station_cql_columns() -> dict[str, ColumnElement[Any]]:
+    """Return the station column of each queryable, for other contexts' filtered reads."""
+    return queries.cql_columns()

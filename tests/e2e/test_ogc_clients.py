@@ -8,29 +8,28 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from owslib.ogcapi.features import Features
+from pyproj import Transformer
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
 from domain.access.models import SYSTEM, OrganizationCreate, OrganizationKind
 from domain.access.service import ensure_organization
+from domain.crs.rules import SUPPORTED
 from domain.db.spatial import from_geojson
 from domain.station.models import StationCreate
 from domain.station.service import register_station
 from domain.zone.models import PriorityZone
-from tests.databases import committed_database
+from tests.e2e.ogc_server import serve
 from tests.factories import station_body
 
 pytestmark = pytest.mark.e2e
-PORT = 18080
-BASE = f"http://127.0.0.1:{PORT}/ogc"
+BASE = ""  # set by the server fixture (a free port)
 CENTRE = (106.5, 15.0, 109.5, 17.5)  # Hue, Da Nang, Quang Ngai
 POINTS = [
     (105.85, 21.03), (106.68, 20.86), (107.59, 16.46), (108.20, 16.05), (108.80, 15.12),
@@ -61,28 +60,10 @@ def seed(url: str) -> None:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """Serve a seeded database of its own with uvicorn; stop and drop everything after."""
-    with committed_database("ogc_e2e") as url:
-        seed(url)
-        env = os.environ | {
-            "HYDROMET_DATABASE_URL": url,
-            "HYDROMET_ENVIRONMENT": "test",
-            "HYDROMET_DB_POOL_SIZE": "4",
-        }
-        cmd = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(PORT), "--log-level", "warning"]  # fmt: skip
-        proc = subprocess.Popen(cmd, env=env)
-        try:
-            for _ in range(100):
-                assert proc.poll() is None, "uvicorn exited"
-                try:
-                    if httpx.get(f"{BASE}/conformance", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            yield BASE
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    global BASE
+    with serve("ogc_e2e", seed) as base:
+        BASE = base
+        yield base
 
 
 def api_count(collection: str, bbox: tuple[float, ...] | None = None) -> int:
@@ -143,3 +124,33 @@ def test_owslib_follows_next_links_to_read_every_feature(server: str) -> None:
             break
         page = httpx.get(nxt).json()
     assert len(seen) == len(set(seen)) == api_count("stations")
+
+
+def test_ogrinfo_sends_its_where_clause_to_the_server_as_a_filter(server: str) -> None:
+    where = "data_policy = 'recommended' AND elevation_m > 5"
+    exe = shutil.which("ogrinfo")
+    assert exe
+    out = subprocess.run(
+        [exe, "-ro", "-al", "-so", "-where", where, f"OAPIF:{BASE}", "stations"], capture_output=True, text=True,
+        timeout=120, env=os.environ | {"GDAL_HTTP_TIMEOUT": "30", "CPL_DEBUG": "ON"},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "filter=" in out.stderr and "filter-lang=cql-text" in out.stderr  # evaluated by the server
+    count = int(re.findall(r"Feature Count: (\d+)", out.stdout)[0])
+    body = httpx.get(f"{BASE}/collections/stations/items", params={"filter": where, "limit": 1000}).json()
+    assert count == body["numberMatched"] == 3  # stations 0, 3 and 6 of seed()
+
+
+def test_owslib_reads_a_filtered_page_in_vn2000_utm(server: str) -> None:
+    client = Features(server)
+    utm = "http://www.opengis.net/def/crs/EPSG/0/3405"
+    text = f"S_INTERSECTS(geometry, BBOX({','.join(map(str, CENTRE))}))"
+    page = client.collection_items("stations", filter=text, crs=utm, limit=100)
+    plain = client.collection_items("stations", filter=text, limit=100)
+    assert [f["id"] for f in page["features"]] == [f["id"] for f in plain["features"]] and len(
+        plain["features"]
+    ) == 3
+    to_utm = Transformer.from_crs("OGC:CRS84", SUPPORTED[utm].proj, always_xy=True)
+    for projected, lonlat in zip(page["features"], plain["features"], strict=True):
+        expected = to_utm.transform(*lonlat["geometry"]["coordinates"])
+        assert projected["geometry"]["coordinates"] == pytest.approx(list(expected), abs=0.01)
