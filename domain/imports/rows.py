@@ -46,7 +46,9 @@ WIS2BOX_COLUMNS = {
 # Columns of the registry's own CSV export (recognized by its id and revision columns) that an import
 # reads and ignores, being derived or kept by the registry, so an exported list imports as it is. In
 # any other file they are unknown columns (a typed-in province would otherwise be dropped silently).
-EXPORT_ONLY_COLUMNS = frozenset({"id", "province", "zones", "closed_date", "updated_at", "revision"})
+EXPORT_ONLY_COLUMNS = frozenset(
+    {"id", "province", "zones", "closed_date", "updated_at", "revision", "wmo_region", "territory"}
+)
 WIS2BOX_IGNORED = frozenset({"barometer_height", "territory_name", "wmo_region"})
 WIS2BOX_REQUIRED = ("name", "station_types", "latitude", "longitude")
 WIS2BOX_DEFAULTS = {"network": "national", "automation": "automatic"}
