@@ -2,8 +2,6 @@
 
 import base64
 import binascii
-import csv
-import io
 import json
 import re
 import uuid
@@ -13,6 +11,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from domain import csvio
 from domain.errors import InvalidQuery
 
 # A column whose name holds one of these is left out of every snapshot: a key's hash is as good as
@@ -96,19 +95,11 @@ def decode_cursor(cursor: str) -> int:
 
 def csv_lines(events: Iterable[dict[str, Any]]) -> Iterator[str]:
     """Yield the CSV text of audit events (before/after as JSON in one cell each), a line at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for event in events:
-        cells = [event.get(c) for c in CSV_COLUMNS]
-        writer.writerow(
-            [
-                "" if v is None else json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else str(v)
-                for v in cells
-            ]
-        )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+    rows = (
+        [
+            json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
+            for v in (e.get(c) for c in CSV_COLUMNS)
+        ]
+        for e in events
+    )
+    return csvio.csv_lines(CSV_COLUMNS, rows)

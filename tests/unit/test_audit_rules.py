@@ -76,3 +76,10 @@ def test_csv_puts_before_and_after_as_json_in_one_cell_each() -> None:
         and rows[0]["action"] == "zone.updated"
     )
     assert "".join(csv_lines([])).startswith("id,at,actor")
+
+
+def test_audit_csv_cells_that_start_like_a_formula_are_escaped_for_spreadsheets() -> None:
+    event = {"id": 1, "actor": '=HYPERLINK("http://127.0.0.1/x","x")', "after": {"name": "=1+1"}}
+    rows = list(csv.DictReader(io.StringIO("".join(csv_lines([event])))))
+    assert rows[0]["actor"].startswith("'=HYPERLINK(")
+    assert rows[0]["after"] == '{"name": "=1+1"}' and rows[0]["id"] == "1"
