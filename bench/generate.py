@@ -5,9 +5,9 @@
 Stations are added until the table holds N (so 10k -> 100k -> 1M reuses what is there). Points are
 sampled inside the service area (85% on land with land station types, 15% at sea with marine types);
 names are Vietnamese with diacritics; ~5% are restricted. The rows are COPYed into a staging table,
-then one INSERT ... SELECT puts them in `station` with the province from a spatial join, the WIGOS
-identifiers into `station_wigos_id` and (unless --no-revisions) one `create` revision per station
-into `station_revision`, all in one transaction; secondary indexes are rebuilt when the load more
+then one INSERT ... SELECT puts them in `station` with the province and the stored zone list from
+spatial joins, the WIGOS identifiers into `station_wigos_id` and (unless --no-revisions) one
+`create` revision per station into `station_revision`, all in one transaction; secondary indexes are rebuilt when the load more
 than doubles the table, then the tables are vacuumed and analyzed.
 """
 
@@ -200,10 +200,13 @@ CREATE TEMP TABLE bench_province_part ON COMMIT DROP AS
 CREATE INDEX ON bench_province_part USING gist (geom);
 ANALYZE bench_province_part;
 """
+# The province and the stored zone list (as domain.station.queries.zones_containing gives it).
 INSERT_STATIONS = f"""
-INSERT INTO station ({COLUMNS}, province)
+INSERT INTO station ({COLUMNS}, province, zones)
 SELECT {COLUMNS},
-  (SELECT p.code FROM bench_province_part p WHERE ST_Intersects(p.geom, s.location) LIMIT 1)
+  (SELECT p.code FROM bench_province_part p WHERE ST_Intersects(p.geom, s.location) LIMIT 1),
+  (SELECT coalesce(array_agg(DISTINCT z.zone_code), '{{}}') FROM priority_zone_part z
+   WHERE ST_Intersects(z.geom, s.location))
 FROM bench_stage s
 """
 INSERT_WSIS = """
@@ -302,7 +305,7 @@ def grow(url: str, target: int, *, revisions: bool = True, seed: int = 704) -> i
             dropped = drop_secondary_indexes(cur) if add > existing else []
             copy_stage(cur, existing, add, seed)
             cur.execute(PROVINCE_PARTS)
-            timed("stations (province by spatial join)", cur, INSERT_STATIONS)
+            timed("stations (province and zones by spatial join)", cur, INSERT_STATIONS)
             timed("WIGOS identifiers", cur, INSERT_WSIS)
             if revisions:
                 cur.execute(ANNOUNCE_FEED_LOW)

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from domain.imports.staging import GIVEN_BITS, STAGE_FIELDS
 from domain.station.rules import ARCHIPELAGO_PROVINCES, TERRITORY_VIET_NAM, WMO_REGION_VIET_NAM
+from domain.zone.models import ZONE_EDIT_LOCK
 
 _TYPES = {
     "line": "integer", "lon": "double precision", "lat": "double precision",
@@ -28,6 +29,7 @@ RESET = text(
     "DROP TABLE IF EXISTS import_stage, import_target, import_plan, import_point, import_inside,"
     " import_offshore, import_nearest, import_province_part, import_province"
 )
+HOLD_ZONES = text("SELECT pg_advisory_xact_lock_shared(:k1, :k2)")  # domain.zone.models.ZONE_EDIT_LOCK
 # Long statements are expected; JIT is not worth it here (it compiled for seconds, to save milliseconds).
 LONG_STATEMENTS = text("SELECT set_config('statement_timeout', :ms, true), set_config('jit', 'off', true)")
 # Statistics far behind the table (a bulk import an instant ago, or one rolled back after autovacuum
@@ -257,15 +259,19 @@ FROM import_plan
 
 _COLUMNS = (*_WRITTEN, "search_text", "location", "wmo_region", "territory")
 _NEW_PROVINCE = "CASE WHEN p.moved THEN pv.code ELSE p.province END"
+# the stored zone list (migration 0011), as domain.station.queries.zones_containing gives it
+_ZONES = """(SELECT coalesce(array_agg(DISTINCT zp.zone_code), '{}') FROM priority_zone_part zp
+  WHERE ST_Intersects(zp.geom, p.location))"""
 UPDATE_STATIONS = text(f"""
 UPDATE station s SET {", ".join(f"{c} = p.{c}" for c in _COLUMNS)}, province = {_NEW_PROVINCE},
+  zones = CASE WHEN p.moved THEN {_ZONES} ELSE s.zones END,
   closed_date = p.closed_date, revision = s.revision + 1, updated_at = :at
 FROM import_plan p LEFT JOIN import_province pv ON pv.id = p.id
 WHERE NOT p.is_new AND s.id = p.id
 """)
 INSERT_STATIONS = text(f"""
-INSERT INTO station (id, {", ".join(_COLUMNS)}, province, created_at, updated_at, revision)
-SELECT p.id, {", ".join(f"p.{c}" for c in _COLUMNS)}, {_NEW_PROVINCE}, :at, :at, 1
+INSERT INTO station (id, {", ".join(_COLUMNS)}, province, zones, created_at, updated_at, revision)
+SELECT p.id, {", ".join(f"p.{c}" for c in _COLUMNS)}, {_NEW_PROVINCE}, {_ZONES}, :at, :at, 1
 FROM import_plan p LEFT JOIN import_province pv ON pv.id = p.id WHERE p.is_new
 """)
 DROP_WSIS = text("""
@@ -319,7 +325,11 @@ FROM (SELECT s.*, p.line, p.before, {_state("s")} AS state, {_CARRIED} AS carrie
 
 
 def begin_import(session: Session, *, statement_timeout_ms: int) -> None:
-    """Drop leftovers of an earlier import in this transaction, allow long statements, freshen statistics."""
+    """Drop leftovers of an earlier import in this transaction, allow long statements, freshen statistics.
+
+    Zone edits are held off first (before any station row lock), as for every station write.
+    """
+    session.execute(HOLD_ZONES, dict(zip(("k1", "k2"), ZONE_EDIT_LOCK, strict=True)))
     session.execute(RESET)
     session.execute(LONG_STATEMENTS, {"ms": str(statement_timeout_ms)})
     for (table,) in session.execute(STALE_TABLES).all():

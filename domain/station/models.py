@@ -214,6 +214,7 @@ class Station(SQLModel, table=True):
         Index("ix_station_wigos_ids", "wigos_ids", postgresql_using="gin"),
         Index("ix_station_station_types", "station_types", postgresql_using="gin"),
         Index("ix_station_updated_at", "updated_at"),
+        Index("ix_station_zones", "zones", postgresql_using="gin"),
         # sharing: keyset pages of what partners and the public may see, index-only (migration 0004)
         Index(
             "ix_station_shared_code",
@@ -255,6 +256,10 @@ class Station(SQLModel, table=True):
     wmo_region: str | None = DbField(default=None, sa_column=Column(String(16)))
     territory: str | None = DbField(default=None, sa_column=Column(String(3)))
     programmes: list[str] = DbField(sa_column=Column(ARRAY(String(64)), nullable=False, server_default="{}"))
+    # the priority zones the location lies in, kept by the write path and the zone service (migration 0011)
+    zones: list[str] = DbField(
+        default_factory=list, sa_column=Column(ARRAY(String(64)), nullable=False, server_default="{}")
+    )
     close_reason: str | None = DbField(default=None, sa_column=Column(Text))
     successor_id: uuid.UUID | None = DbField(default=None, foreign_key="station.id")
     created_at: datetime = stamp_field()

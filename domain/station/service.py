@@ -67,8 +67,11 @@ def _known_organization(session: Session, code: str, field: str) -> str:
 
 
 def snapshot(station: Station) -> dict[str, Any]:
-    """Return the full state of a station as JSON-ready data (what a revision keeps)."""
-    data = station.model_dump(exclude={"search_text", "location"}, mode="json")
+    """Return the full state of a station as JSON-ready data (what a revision keeps).
+
+    Not its zones: they follow the zones' geometry, which changes without a station revision.
+    """
+    data = station.model_dump(exclude={"search_text", "location", "zones"}, mode="json")
     data["location"] = to_geojson(station.location)
     return data
 
@@ -78,6 +81,7 @@ def _apply_location(session: Session, station: Station, location: dict[str, Any]
     check_location(lon, lat)
     station.location = from_geojson({"type": "Point", "coordinates": [lon, lat]})
     station.wmo_region, station.territory = wigos_place(lon, lat)
+    station.zones = queries.zones_containing(session, lon, lat)
     station.province = archipelago_province(lon, lat) or queries.province_of(
         session, lon, lat, OFFSHORE_PROVINCE_KM
     )

@@ -32,6 +32,13 @@ class Hazard(StrEnum):
     saline_intrusion = "saline_intrusion"
 
 
+# Zone edits hold this transaction-level advisory lock (two int4 keys) exclusively while they rewrite
+# a zone's parts and the stations' stored zone lists; station writers hold it shared from before their
+# first row lock, so a station placed while a zone changes reads the zone's committed parts, and the
+# two never wait for each other in opposite orders (migration 0011).
+ZONE_EDIT_LOCK = (7040, 11)
+
+
 class PriorityZone(SQLModel, table=True):
     __tablename__ = "priority_zone"
     code: str = Field(primary_key=True, max_length=64)

@@ -10,7 +10,7 @@ from sqlmodel import select as orm_select
 
 from domain.db.spatial import as_geography
 from domain.province.models import Province
-from domain.zone.models import PriorityZone, PriorityZonePart
+from domain.zone.models import ZONE_EDIT_LOCK, PriorityZone, PriorityZonePart
 
 ZONE = PriorityZone.__table__  # type: ignore[attr-defined]
 PART = PriorityZonePart.__table__  # type: ignore[attr-defined]
@@ -33,6 +33,26 @@ WHERE z.code = :code AND ST_Intersects(z.geom, cell.geom) AND NOT ST_IsEmpty(pie
 """
 )
 GEOJSON_DIGITS = 6
+EDIT_LOCK = text("SELECT pg_advisory_xact_lock(:k1, :k2)")
+# The stations' stored zone lists (station.zones, migration 0011) after a zone was created, reshaped or
+# deleted. The station table belongs to the station context (which depends on this one), so it is
+# written here as plain SQL. Only this zone's membership can change: a station inside its parts now
+# gains the code (kept sorted, as array_agg(DISTINCT) gives it), one listing it but outside loses it,
+# and the others are not written at all. Not a revision: the station's own data did not change.
+RESTAMP_MEMBERS = text(
+    """
+WITH inside AS (
+  SELECT DISTINCT s.id FROM priority_zone_part p JOIN station s ON ST_Intersects(p.geom, s.location)
+  WHERE p.zone_code = :code
+), touched AS (
+  SELECT id FROM inside UNION SELECT id FROM station WHERE zones @> ARRAY[CAST(:code AS varchar)]
+)
+UPDATE station s SET zones = CASE WHEN i.id IS NULL THEN array_remove(s.zones, CAST(:code AS varchar))
+  ELSE ARRAY(SELECT z FROM unnest(s.zones || CAST(:code AS varchar)) AS z ORDER BY z) END
+FROM touched t LEFT JOIN inside i ON i.id = t.id
+WHERE s.id = t.id AND (i.id IS NULL) = (CAST(:code AS varchar) = ANY(s.zones))
+"""
+)
 
 
 def zone_feature(*, with_geometry: bool = True) -> ColumnElement[Any]:
@@ -116,3 +136,13 @@ def delete_zone(session: Session, zone: PriorityZone) -> None:
     """Delete a zone (its parts go with it)."""
     session.delete(zone)
     session.flush()
+
+
+def hold_zone_edits(session: Session) -> None:
+    """Take the zone edit lock (ZONE_EDIT_LOCK) until the transaction ends, after station writes under way."""
+    session.execute(EDIT_LOCK, dict(zip(("k1", "k2"), ZONE_EDIT_LOCK, strict=True)))
+
+
+def restamp_members(session: Session, code: str) -> int:
+    """Bring the stored zone lists of the stations inside or listing zone `code` up to date; return how many changed."""
+    return int(session.execute(RESTAMP_MEMBERS, {"code": code}).rowcount)  # type: ignore[attr-defined]

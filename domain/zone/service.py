@@ -48,6 +48,7 @@ def create_zone(session: Session, *, principal: Principal, data: ZoneCreate) -> 
     props = data.properties
     check_hazard(props.category, props.hazard)
     geom = check_zone_geometry(data.geometry)
+    queries.hold_zone_edits(session)
     if queries.select_zone(session, props.code) is not None:
         raise DuplicateZoneCode(f"zone code '{props.code}' is already used", zone_id=props.code)
     zone = PriorityZone(**props.model_dump(), geom=_wkt(geom))
@@ -57,6 +58,7 @@ def create_zone(session: Session, *, principal: Principal, data: ZoneCreate) -> 
         session.rollback()
         raise DuplicateZoneCode(f"zone code '{props.code}' is already used", zone_id=props.code) from exc
     queries.refresh_zone_parts(session, zone.code)
+    queries.restamp_members(session, zone.code)
     session.commit()
     log.info("zone %s created by %s", zone.code, principal.actor)
     return zone
@@ -70,6 +72,8 @@ def update_zone(
 ) -> PriorityZone:
     """Change a zone's properties or geometry (admins only), refusing a stale If-Match revision."""
     require_role(principal, Role.admin)
+    if data.geometry is not None:
+        queries.hold_zone_edits(session)
     zone = queries.lock_zone(session, zone_id)
     if zone is None:
         raise ZoneNotFound(f"no zone '{zone_id}'", zone_id=zone_id)
@@ -90,17 +94,20 @@ def update_zone(
     session.flush()
     if data.geometry is not None:
         queries.refresh_zone_parts(session, zone.code)
+        queries.restamp_members(session, zone.code)
     session.commit()
     return zone
 
 
 def delete_zone(session: Session, *, principal: Principal, zone_id: str) -> None:
-    """Delete a zone and its parts (admins only)."""
+    """Delete a zone and its parts (admins only); its stations no longer list it."""
     require_role(principal, Role.admin)
+    queries.hold_zone_edits(session)
     zone = queries.lock_zone(session, zone_id)
     if zone is None:
         raise ZoneNotFound(f"no zone '{zone_id}'", zone_id=zone_id)
     queries.delete_zone(session, zone)
+    queries.restamp_members(session, zone_id)
     session.commit()
 
 
