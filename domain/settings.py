@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_page_size: int = 1000
     default_page_size: int = 100
+    feed_max_page_size: int = 10_000  # /share/v1/changes: a full sync goes in big pages, streamed
     max_body_bytes: int = 10 * 1024 * 1024
     max_import_bytes: int = 50 * 1024 * 1024  # POST /imports/*: a 100k-row station list is ~20 MB
     rate_limit_per_minute: int = 600

@@ -98,13 +98,13 @@ def get_shared_station(
 def read_changes(
     session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
     after: Annotated[str | None, Query(description="next_cursor of the previous page; omit to start")] = None,
-    limit: Annotated[int | None, Query(description="events per page")] = None,
-) -> Response:  # fmt: skip
+    limit: Annotated[int | None, Query(description="events per page (default 100, at most 10,000)")] = None,
+) -> StreamingResponse:  # fmt: skip
     size = settings.default_page_size if limit is None else limit
-    if not 1 <= size <= settings.max_page_size:
-        raise InvalidQuery(f"limit must be between 1 and {settings.max_page_size}", parameter="limit")
-    page = feed.read_changes(session, principal=principal, after=after, limit=size)
-    return Response(page.to_json(), media_type="application/json")
+    if not 1 <= size <= settings.feed_max_page_size:
+        raise InvalidQuery(f"limit must be between 1 and {settings.feed_max_page_size}", parameter="limit")
+    chunks = feed.stream_changes(session, principal=principal, after=after, limit=size)
+    return StreamingResponse(chunks, media_type="application/json")
 
 
 @router.get("/agreements", response_model=list[ShareGrantPublic], responses=ERRORS)

@@ -31,17 +31,21 @@ sequence's default CACHE 1. Readers never block writers, and writers never wait 
 """
 
 import json
-import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import Session
 
 from domain.access.models import Principal
 from domain.errors import Conflict
-from domain.sharing import queries
-from domain.sharing.rules import decode_feed_cursor, encode_feed_cursor
+from domain.sharing import feed_queries, queries
+from domain.sharing.feed_queries import FeedRow
+from domain.sharing.rules import Scope, decode_feed_cursor, encode_feed_cursor
 from domain.sharing.service import partner_scope
+
+# Events read per statement. A page (up to the feed's page limit, 10,000 by default) is read and
+# sent chunk by chunk, so the server holds about one chunk of it (~1 MB), never the whole page.
+CHUNK = 1000
 
 
 class AgreementChanged(Conflict):
@@ -61,14 +65,39 @@ class FeedPage:
         return '{"items":[' + ",".join(self.items) + '],"next_cursor":' + json.dumps(self.next_cursor) + "}"
 
 
-def _event(cursor: str, station_id: uuid.UUID, at: datetime, body: str | None) -> str:
-    head = f'{{"cursor":"{cursor}","op":"{"upsert" if body is not None else "drop"}"'
-    tail = f',"station_id":"{station_id}","at":{json.dumps(at.isoformat())}}}'
-    return head + ',"station":' + (body if body is not None else "null") + tail
+@dataclass(frozen=True)
+class _Page:
+    """What one page reads: the partner's scope, the seq range (after, horizon], its size, per statement."""
+
+    scope: Scope
+    after: int
+    horizon: int
+    limit: int
+    chunk: int
+
+    def first(self, session: Session) -> list[FeedRow]:
+        """Return the first chunk of events (none without a query when nothing is new)."""
+        return (
+            _rows(session, self, self.after, min(self.chunk, self.limit)) if self.horizon > self.after else []
+        )
+
+    def next_cursor(self, sent: int, last: int | None) -> str:
+        """Return the cursor after the page: its last event when full, else the horizon."""
+        return encode_feed_cursor(
+            self.scope.stamp, last if sent == self.limit and last is not None else self.horizon
+        )
 
 
-def read_changes(session: Session, *, principal: Principal, after: str | None, limit: int) -> FeedPage:
-    """Return the partner's next events after a cursor (None or "0" = from the start)."""
+def _event(stamp: int, row: FeedRow) -> bytes:
+    seq, station_id, at, body = row
+    return b'{"cursor":"%s","op":"%s","station":%s,"station_id":"%s","at":"%s"}' % (
+        encode_feed_cursor(stamp, seq).encode(), b"drop" if body is None else b"upsert",
+        b"null" if body is None else body, station_id, at.isoformat().encode(),
+    )  # fmt: skip
+
+
+def _open(session: Session, principal: Principal, after: str | None, limit: int, chunk: int) -> _Page:
+    """Return the page to read; raise before anything is sent when the partner or the cursor is refused."""
     scope = partner_scope(session, principal)
     position = 0
     if after not in (None, "", "0"):
@@ -78,10 +107,66 @@ def read_changes(session: Session, *, principal: Principal, after: str | None, l
                 "the sharing agreement changed since this cursor was given out: drop your copy "
                 "and follow the feed again from the start (omit `after`)"
             )
+    return _Page(scope, position, max(position, queries.feed_horizon(session)), limit, chunk)
+
+
+def _rows(session: Session, page: _Page, after: int, limit: int) -> list[FeedRow]:
     queries.for_short_queries(session)
-    horizon = max(position, queries.feed_horizon(session))
-    stmt = queries.select_feed_page(scope, after=position, horizon=horizon, limit=limit)
-    rows = session.execute(stmt).all()
-    items = [_event(encode_feed_cursor(scope.stamp, r[0]), r[1], r[2], r[3]) for r in rows]
-    last = rows[-1][0] if len(rows) == limit else horizon
-    return FeedPage(items=items, next_cursor=encode_feed_cursor(scope.stamp, last))
+    return feed_queries.select_feed_rows(session, page.scope, after=after, horizon=page.horizon, limit=limit)
+
+
+def _chunks(session: Session, page: _Page, first: list[FeedRow]) -> Iterator[list[FeedRow]]:
+    """Yield the page's events chunk by chunk, starting with the first chunk already read.
+
+    Each chunk is one statement over (last seq sent, horizon]: every seq up to the horizon is final,
+    so statements in later transactions read the same events one statement would.
+    """
+    rows, sent, asked = first, 0, min(page.chunk, page.limit)
+    while True:
+        yield rows
+        sent += len(rows)
+        if len(rows) < asked or sent == page.limit:
+            return
+        asked = min(page.chunk, page.limit - sent)
+        rows = _rows(session, page, rows[-1][0], asked)
+
+
+def read_changes(
+    session: Session, *, principal: Principal, after: str | None, limit: int, chunk: int = CHUNK
+) -> FeedPage:
+    """Return the partner's next events after a cursor (None or "0" = from the start), as one page."""
+    page = _open(session, principal, after, limit, chunk)
+    items: list[str] = []
+    last: int | None = None
+    for rows in _chunks(session, page, page.first(session)):
+        items += [_event(page.scope.stamp, r).decode() for r in rows]
+        last = rows[-1][0] if rows else last
+    return FeedPage(items=items, next_cursor=page.next_cursor(len(items), last))
+
+
+def stream_changes(
+    session: Session, *, principal: Principal, after: str | None, limit: int, chunk: int = CHUNK
+) -> Iterator[bytes]:
+    """Return the partner's next page of events as pieces of its JSON document, read while sent.
+
+    Refusals (partner, cursor, agreement) and the first chunk's errors raise here, before anything is
+    sent. When nothing is new (the horizon has not passed the cursor) no page query runs at all.
+    The session is closed when the stream ends.
+    """
+    page = _open(session, principal, after, limit, chunk)
+    if page.horizon == page.after:
+        return iter([FeedPage(items=[], next_cursor=page.next_cursor(0, None)).to_json().encode()])
+    return _stream(session, page, page.first(session))
+
+
+def _stream(session: Session, page: _Page, first: list[FeedRow]) -> Iterator[bytes]:
+    try:
+        yield b'{"items":['
+        sent, last = 0, None
+        for rows in _chunks(session, page, first):
+            if rows:
+                yield (b"," if sent else b"") + b",".join(_event(page.scope.stamp, r) for r in rows)
+                sent, last = sent + len(rows), rows[-1][0]
+        yield b'],"next_cursor":' + json.dumps(page.next_cursor(sent, last)).encode() + b"}"
+    finally:
+        session.close()

@@ -1,4 +1,4 @@
-"""All sharing SQL: scope conditions, partner and OGC pages, zones, the change feed, agreements, usage."""
+"""All sharing SQL: scope conditions, partner and OGC pages, zones, the feed horizon (pages: feed_queries), agreements, usage."""
 
 import uuid
 from datetime import date, datetime
@@ -7,12 +7,10 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
-    DateTime,
     Select,
     String,
     Text,
     and_,
-    case,
     cast,
     false,
     func,
@@ -24,7 +22,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
@@ -32,13 +29,12 @@ from domain.db.spatial import envelope
 from domain.province.models import Province
 from domain.sharing.models import ShareGrant, ShareUsage
 from domain.sharing.rules import NEVER_SHARED_STATUS, RESTRICTED, SHAREABLE_POLICIES, Box, Scope, Sort
-from domain.station.models import Station, StationRevision
+from domain.station.models import Station
 from domain.station.reads import station_sql
-from domain.zone.models import PriorityZone, PriorityZonePart
+from domain.zone.models import PriorityZone
 
 S = Station.__table__.c  # type: ignore[attr-defined]
 Z = PriorityZone.__table__.c  # type: ignore[attr-defined]
-ZP = PriorityZonePart.__table__.c  # type: ignore[attr-defined]
 Period = tuple[datetime | None, datetime | None]
 
 
@@ -66,23 +62,6 @@ def scope_condition(scope: Scope) -> ColumnElement[bool]:
     if scope.station_types is not None:
         c.append(S.station_types.overlap(cast(list(scope.station_types), ARRAY(String))))
     return and_(*c)
-
-
-def state_in_scope(state: Any, scope: Scope) -> ColumnElement[bool]:
-    """Return the condition that a revision's JSON state is inside a scope (false when state is NULL)."""
-    if scope.is_empty:
-        return false()
-    c: list[ColumnElement[bool]] = [
-        state["data_policy"].astext.in_(scope.data_policies),
-        state["status"].astext != NEVER_SHARED_STATUS,
-    ]
-    if scope.networks is not None:
-        c.append(state["network"].astext.in_(scope.networks))
-    if scope.provinces is not None:
-        c.append(state["province"].astext.in_(scope.provinces))
-    if scope.station_types is not None:
-        c.append(state["station_types"].has_any(cast(list(scope.station_types), ARRAY(Text))))
-    return func.coalesce(and_(*c), false())
 
 
 def _boxes_condition(geom: Any, boxes: list[Box], *, points: bool = False) -> ColumnElement[bool]:
@@ -284,47 +263,6 @@ def primary_feed_horizon(session: Session) -> int:
     handed_out = int(session.execute(SEQ_HANDED_OUT).scalar_one())
     pending = session.execute(PENDING_LOW).scalar()
     return handed_out if pending is None else min(handed_out, int(pending) - 1)
-
-
-def _state_zones(geom: ColumnElement[Any]) -> ColumnElement[Any]:
-    empty = cast(literal("{}"), ARRAY(String))
-    agg = func.coalesce(func.array_agg(func.distinct(ZP.zone_code)), empty)
-    return select(agg).where(func.ST_Intersects(ZP.geom, geom)).scalar_subquery()
-
-
-def state_json(state: Any) -> ColumnElement[Any]:
-    """Return a revision's state in the API's station JSON shape (same values as station_json)."""
-    geom = func.ST_SetSRID(func.ST_GeomFromGeoJSON(state["location"].astext), 4326)
-    stamp = DateTime(timezone=True)
-    rest = state.op("-")(literal("location")).op("-")(literal("created_at")).op("-")(literal("updated_at"))
-    derived = func.jsonb_build_object(
-        "location", cast(func.ST_AsGeoJSON(geom, 6), JSONB),
-        "zones", func.to_jsonb(_state_zones(geom)),
-        "created_at", func.to_jsonb(cast(state["created_at"].astext, stamp)),
-        "updated_at", func.to_jsonb(cast(state["updated_at"].astext, stamp)),
-    )  # fmt: skip
-    merged: ColumnElement[Any] = rest.op("||")(derived)
-    return merged
-
-
-def select_feed_page(scope: Scope, *, after: int, horizon: int, limit: int) -> Select[Any]:
-    """Return the partner's events in (after, horizon]: (seq, station_id, at, station JSON text or NULL).
-
-    An event is a revision whose state is in scope (upsert) or whose previous revision was (drop).
-    """
-    rev = StationRevision.__table__  # type: ignore[attr-defined]
-    r, p = aliased(rev, name="r"), aliased(rev, name="p")
-    inside = state_in_scope(r.c.state, scope)
-    was_inside = state_in_scope(p.c.state, scope)
-    body = case((inside, cast(state_json(r.c.state), Text)), else_=None)
-    joined = r.outerjoin(p, and_(p.c.station_id == r.c.station_id, p.c.revision == r.c.revision - 1))
-    return (
-        select(r.c.seq, r.c.station_id, r.c.at, body)
-        .select_from(joined)
-        .where(r.c.seq > after, r.c.seq <= horizon, or_(inside, was_inside))
-        .order_by(r.c.seq)
-        .limit(limit)
-    )
 
 
 def select_grant(session: Session, organization: str) -> ShareGrant | None:

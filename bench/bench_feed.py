@@ -1,0 +1,241 @@
+"""The partners' change feed: a full sync from zero in big pages, then an idle feed polled.
+
+    .venv/bin/python -m bench.bench_feed --database-url URL [--port N] [--limit 10000] [--polls 200]
+
+On the database of the URL (any host and port; grown by `bench.generate` with one `create` revision
+per station), the API runs under uvicorn with 2 workers on a free port (or --port). A partner whose
+agreement covers all public data follows /share/v1/changes from zero with `limit` events a page
+until a page comes back empty: events, pages, seconds, events/s, the peak resident memory of the
+server workers (VmHWM) and of this client. Then the last cursor is polled --polls times by one
+client: p50/p95 latency over HTTP, and the server time of one poll measured as the CPU time the
+API workers and their PostgreSQL backends spent during the polls (from /proc, less the same
+processes' CPU over an idle interval as long), divided by the polls. Last, in-process, EXPLAIN
+ANALYZE of the first page of `limit` events (its SQL time) and of the horizon read an idle poll
+makes. Writes the `## Change feed` section of bench/RESULTS.md and bench/results/feed.json.
+"""
+
+import argparse
+import os
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psycopg
+
+from bench.bench_ogc import partner_key, peak_rss_mb
+from bench.harness import BENCH, ROOT, load_average, machine, progress, replace_section, save_json
+from domain.db.engine import libpq_url, sqlalchemy_url
+from domain.sharing import feed_queries, queries
+from domain.sharing.rules import Scope
+
+TICKS = os.sysconf("SC_CLK_TCK")
+TARGET_SECONDS = 60.0
+TARGET_POLL_MS = 2.0
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def api(url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """Run the API under uvicorn (2 workers) on 127.0.0.1:port; yield the master process; stop it."""
+    env = dict(
+        os.environ, HYDROMET_DATABASE_URL=sqlalchemy_url(url), HYDROMET_RATE_LIMIT_PER_MINUTE="100000000"
+    )
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "uvicorn"), "api.main:create_app", "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", "2", "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the API server did not come up")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the process group this function started
+        proc.wait(timeout=30)
+
+
+def sync(client: httpx.Client, limit: int) -> dict[str, Any]:
+    """Follow the feed from zero until an empty page; return counts, time and the last cursor."""
+    events, pages, stations, after = 0, 0, set(), None
+    start = time.perf_counter()
+    while True:
+        r = client.get("/share/v1/changes", params={"limit": limit} | ({"after": after} if after else {}))
+        r.raise_for_status()
+        body, pages = orjson.loads(r.content), pages + 1
+        for e in body["items"]:
+            (stations.add if e["op"] == "upsert" else stations.discard)(e["station_id"])
+        events, after = events + len(body["items"]), body["next_cursor"]
+        if pages % 10 == 0:
+            progress(f"  {events:,} events in {pages} pages, {time.perf_counter() - start:.1f} s")
+        if not body["items"]:
+            break
+    seconds = time.perf_counter() - start
+    return {"events": events, "pages": pages, "seconds": seconds, "events_per_s": events / seconds,
+            "stations": len(stations), "cursor": after}  # fmt: skip
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """Return the CPU time (user + system) the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def server_pids(proc: subprocess.Popen[bytes], conn: psycopg.Connection[Any]) -> list[int]:
+    """Return the API's worker processes and the PostgreSQL backends serving this database."""
+    workers = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    rows = conn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    ).fetchall()
+    return [int(w) for w in workers] + [int(r[0]) for r in rows]
+
+
+def idle_polls(client: httpx.Client, cursor: str, polls: int, pids: list[int]) -> dict[str, Any]:
+    """Poll a caught-up cursor; return HTTP latency percentiles and server CPU time per poll."""
+    latencies: list[float] = []
+    cpu0, t0 = cpu_seconds(pids), time.perf_counter()
+    for _ in range(polls):
+        start = time.perf_counter()
+        r = client.get("/share/v1/changes", params={"after": cursor})
+        latencies.append((time.perf_counter() - start) * 1000)
+        if r.status_code != 200 or orjson.loads(r.content)["items"]:
+            raise RuntimeError(f"an idle poll must be an empty page: {r.status_code} {r.text[:200]}")
+    busy, wall = cpu_seconds(pids) - cpu0, time.perf_counter() - t0
+    cpu1 = cpu_seconds(pids)
+    time.sleep(wall)
+    idle = cpu_seconds(pids) - cpu1
+    q = statistics.quantiles(latencies, n=20)
+    return {"polls": polls, "p50_ms": statistics.median(latencies), "p95_ms": q[18],
+            "server_cpu_ms_per_poll": max(busy - idle, 0.0) * 1000 / polls,
+            "idle_cpu_ms_over_same_time": idle * 1000}  # fmt: skip
+
+
+def explain_ms(url: str, limit: int) -> dict[str, float]:
+    """Return EXPLAIN ANALYZE execution times: the first page of `limit` events, and the horizon reads."""
+    sql, constants = feed_queries._page_sql(Scope())
+    out: dict[str, float] = {}
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute(str(queries.SHORT_QUERIES.text).replace("true", "false"))
+        horizon = int(conn.execute(str(queries.SEQ_HANDED_OUT.text)).fetchone()[0])  # type: ignore[index]
+        values = constants | {"after": 0, "horizon": horizon, "limit": limit}
+        for label, statement, params in (
+            ("page", sql, values),
+            ("seq handed out", str(queries.SEQ_HANDED_OUT.text), {}),
+            ("pending writers", str(queries.PENDING_LOW.text), {}),
+        ):
+            plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params).fetchone()[0]  # type: ignore[index]
+            out[label] = float(plan[0]["Execution Time"])
+    return out
+
+
+def report(data: dict[str, Any]) -> str:
+    """Return the markdown of the section."""
+    s, p, m, e = data["sync"], data["polls"], data["machine"], data["explain_ms"]
+    met_sync = "met" if s["seconds"] < TARGET_SECONDS else "NOT met"
+    met_poll = "met" if p["server_cpu_ms_per_poll"] < TARGET_POLL_MS else "NOT met"
+    per_10k = e["page"] * 10_000 / max(data["limit"], 1)
+    return f"""Written by `bench/bench_feed.py` on {m["date"]}: {m["cpu"]}, {m["cores"]} cores, {m["memory"]},
+{m["os"]}, Python {m["python"]}. Load average before: {data["load"]}. Database: {data["stations"]:,} stations,
+{data["revisions"]:,} revisions. API: uvicorn, 2 workers. Client: one httpx client, `limit={data["limit"]}`.
+
+| measure | value | target |
+| --- | ---: | --- |
+| full sync from zero: events | {s["events"]:,} in {s["pages"]} pages | |
+| full sync: seconds | {s["seconds"]:.1f} | < {TARGET_SECONDS:.0f} s: {met_sync} |
+| full sync: events/s | {s["events_per_s"]:,.0f} | |
+| server workers' peak RSS (VmHWM, largest worker) | {data["server_peak_mb"]:.0f} MB | bounded |
+| client peak RSS | {data["client_peak_mb"]:.0f} MB | |
+| idle poll over HTTP, 1 client: p50 / p95 | {p["p50_ms"]:.2f} / {p["p95_ms"]:.2f} ms | |
+| idle poll: server CPU per poll (API workers + their PostgreSQL backends) | {p["server_cpu_ms_per_poll"]:.2f} ms | < {TARGET_POLL_MS:g} ms: {met_poll} |
+| page SQL, EXPLAIN ANALYZE of the first {data["limit"]:,} events | {e["page"]:.0f} ms ({per_10k:.0f} ms per 10k events) | |
+| idle poll SQL: the horizon (sequence, then pending writers' locks), EXPLAIN ANALYZE | {e["seq handed out"]:.3f} + {e["pending writers"]:.3f} ms | |
+
+Server time of an idle poll is CPU time read from /proc for the API's worker processes and the
+PostgreSQL backends of the database, over the {p["polls"]} polls, less those processes' CPU over an
+idle interval as long ({p["idle_cpu_ms_over_same_time"]:.1f} ms), divided by the polls: it includes the
+key check, the rate limit and usage count, the agreement read and the horizon. An idle poll reads
+the horizon and stops (no page scan when nothing is new). Pages stream: the server reads 1,000
+events per statement and sends them before reading on, so its memory does not grow with `limit`.
+"""
+
+
+def counts(url: str) -> tuple[int, int]:
+    """Return (stations, revisions) in the database."""
+    with psycopg.connect(libpq_url(url)) as conn:
+        row = conn.execute("SELECT (SELECT count(*) FROM station), (SELECT count(*) FROM station_revision)")
+        stations, revisions = row.fetchone()  # type: ignore[misc]
+    return int(stations), int(revisions)
+
+
+def run(url: str, port: int, limit: int, polls: int) -> dict[str, Any]:
+    """Run the sync and the polls against a fresh server; return every measure."""
+    load, (stations, revisions) = load_average(), counts(url)
+    key = partner_key(url)
+    with api(url, port) as proc, psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=600) as client:
+            progress(f"full sync from zero, limit={limit}")
+            synced = sync(client, limit)
+            progress(f"  {synced['events']:,} events in {synced['seconds']:.1f} s")
+            server_mb = peak_rss_mb(proc.pid)
+            progress(f"{polls} idle polls")
+            polled = idle_polls(client, synced["cursor"], polls, server_pids(proc, conn))
+    client_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"machine": machine(), "load": load, "stations": stations, "revisions": revisions, "limit": limit,
+            "sync": synced, "server_peak_mb": server_mb, "client_peak_mb": client_mb, "polls": polled,
+            "explain_ms": explain_ms(url, limit)}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, run, record."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url", default=os.environ.get("HYDROMET_BENCH_DATABASE_URL"), required=False
+    )
+    parser.add_argument("--port", type=int, default=0, help="the API's port (default: a free one)")
+    parser.add_argument("--limit", type=int, default=10_000)
+    parser.add_argument("--polls", type=int, default=200)
+    parser.add_argument("--no-record", action="store_true", help="print, do not write RESULTS.md")
+    args = parser.parse_args(argv)
+    if not args.database_url:
+        parser.error("--database-url is required (or HYDROMET_BENCH_DATABASE_URL)")
+    data = run(args.database_url, args.port or free_port(), args.limit, args.polls)
+    text = report(data)
+    print(text)
+    if not args.no_record:
+        save_json(BENCH / "results" / "feed.json", data)
+        replace_section("Change feed", text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
