@@ -14,6 +14,7 @@ from api.deps import (
     OptionalPrincipalDep,
     PrimarySessionDep,
     PrincipalDep,
+    ReadSessionDep,
     SessionDep,
     SettingsDep,
     strict_query,
@@ -96,7 +97,7 @@ def get_shared_station(
     responses=ERRORS | problem_responses(409),
 )
 def read_changes(
-    session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+    session: ReadSessionDep, principal: PrincipalDep, settings: SettingsDep,
     after: Annotated[str | None, Query(description="next_cursor of the previous page; omit to start")] = None,
     limit: Annotated[int | None, Query(description="events per page (default 100, at most 10,000)")] = None,
 ) -> StreamingResponse:  # fmt: skip

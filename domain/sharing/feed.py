@@ -26,8 +26,15 @@ still listed in (2), giving L <= its seq, or finished. So every seq <= horizon =
 final: committed and visible to the next statement's snapshot, or gone for good. The page is read
 from (after, horizon] in seq order; the cursor moves to the last event, or to the horizon when the
 page is not full. Nothing is skipped (the horizon never passes an open seq) or repeated (the cursor
-only grows). Needs READ COMMITTED (a fresh snapshot per statement, PostgreSQL's default) and the
-sequence's default CACHE 1. Readers never block writers, and writers never wait for readers.
+only grows). Needs READ COMMITTED or autocommit (a fresh snapshot per statement) and the sequence's
+default CACHE 1. Readers never block writers, and writers never wait for readers.
+
+Streaming. A page is read in statements of at most CHUNK events, each over (last event sent,
+horizon], and sent as it is read. As every seq up to the horizon is final, later statements (even
+in later transactions) read exactly the events one statement would have. When the horizon has not
+passed the cursor, nothing is new and no page statement runs. In a current revision (the station's
+row is at that revision) the location, timestamps and stored zones are the row's; in a past one
+they are worked out from its state (zones: where its location lies in today's zones).
 """
 
 import json
@@ -36,12 +43,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from domain.access.models import Principal
+from domain.access.models import Principal, Role
+from domain.access.rules import require_role
 from domain.errors import Conflict
-from domain.sharing import feed_queries, queries
+from domain.sharing import feed_queries
 from domain.sharing.feed_queries import FeedRow
 from domain.sharing.rules import Scope, decode_feed_cursor, encode_feed_cursor
-from domain.sharing.service import partner_scope
+from domain.sharing.service import scope_of_agreement
 
 # Events read per statement. A page (up to the feed's page limit, 10,000 by default) is read and
 # sent chunk by chunk, so the server holds about one chunk of it (~1 MB), never the whole page.
@@ -98,7 +106,9 @@ def _event(stamp: int, row: FeedRow) -> bytes:
 
 def _open(session: Session, principal: Principal, after: str | None, limit: int, chunk: int) -> _Page:
     """Return the page to read; raise before anything is sent when the partner or the cursor is refused."""
-    scope = partner_scope(session, principal)
+    require_role(principal, Role.partner)
+    grant, horizon = feed_queries.select_feed_start(session, str(principal.organization))
+    scope = scope_of_agreement(principal, grant)
     position = 0
     if after not in (None, "", "0"):
         stamp, position = decode_feed_cursor(str(after))
@@ -107,11 +117,12 @@ def _open(session: Session, principal: Principal, after: str | None, limit: int,
                 "the sharing agreement changed since this cursor was given out: drop your copy "
                 "and follow the feed again from the start (omit `after`)"
             )
-    return _Page(scope, position, max(position, queries.feed_horizon(session)), limit, chunk)
+    return _Page(scope, position, max(position, horizon), limit, chunk)
 
 
 def _rows(session: Session, page: _Page, after: int, limit: int) -> list[FeedRow]:
-    queries.for_short_queries(session)
+    # one statement, no transaction needed (an autocommit session saves BEGIN and ROLLBACK): an
+    # ordered range scan of at most CHUNK events, planned without JIT (the engine's connections)
     return feed_queries.select_feed_rows(session, page.scope, after=after, horizon=page.horizon, limit=limit)
 
 

@@ -31,12 +31,44 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from domain.db.fetch import fetch_rows
+from domain.sharing.models import ShareGrant
+from domain.sharing.queries import PENDING_LOW
 from domain.sharing.rules import NEVER_SHARED_STATUS, Scope
 from domain.station.models import Station, StationRevision
 from domain.zone.models import PriorityZonePart
 
 ZP = PriorityZonePart.__table__.c  # type: ignore[attr-defined]
 FeedRow = tuple[int, bytes, Any, bytes | None]
+
+# A feed read's first round trip: the partner's agreement, whether this is a standby and the horizon
+# it was given (feed_mark), and the first step of the primary's horizon, the highest seq handed out.
+# The second step (PENDING_LOW, the writers' announced bounds) must be a later statement.
+FEED_START = """
+SELECT g.organization, g.networks, g.station_types, g.provinces, g.data_policies, g.updated_at,
+       pg_is_in_recovery(), (SELECT horizon FROM feed_mark WHERE id = 1),
+       (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM station_revision_seq_seq)
+FROM (SELECT 1) AS one LEFT JOIN share_grant g ON g.organization = %(organization)s
+"""
+PENDING_LOW_SQL = str(PENDING_LOW.text)
+
+
+def select_feed_start(session: Session, organization: str) -> tuple[ShareGrant | None, int]:
+    """Return the partner's agreement (None without one) and the feed horizon, in two round trips.
+
+    The horizon is domain.sharing.queries.feed_horizon's, read without the ORM: an idle poll is
+    this and nothing else.
+    """
+    ((org, networks, types, provinces, policies, updated_at, standby, mark, handed_out),) = fetch_rows(
+        session, FEED_START, {"organization": organization}
+    )
+    grant = None if org is None else ShareGrant(
+        organization=org, networks=networks, station_types=types, provinces=provinces,
+        data_policies=policies, updated_at=updated_at,
+    )  # fmt: skip
+    if standby:
+        return grant, int(mark or 0)
+    ((pending,),) = fetch_rows(session, PENDING_LOW_SQL, {})
+    return grant, int(handed_out) if pending is None else min(int(handed_out), int(pending) - 1)
 
 
 def state_in_scope(state: Any, scope: Scope) -> ColumnElement[bool]:

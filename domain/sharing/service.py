@@ -58,7 +58,11 @@ def reader_scope(session: Session, principal: Principal) -> Scope:
 def partner_scope(session: Session, principal: Principal) -> Scope:
     """Return a partner's scope; AccessDenied for other roles, NoSharingAgreement without one."""
     require_role(principal, Role.partner)
-    grant = queries.select_grant(session, str(principal.organization))
+    return scope_of_agreement(principal, queries.select_grant(session, str(principal.organization)))
+
+
+def scope_of_agreement(principal: Principal, grant: ShareGrant | None) -> Scope:
+    """Return the scope of a partner's agreement read by the caller; NoSharingAgreement without one."""
     if grant is None:
         raise NoSharingAgreement(f"organization {principal.organization} has no sharing agreement")
     return _scope_of(grant)
