@@ -15,21 +15,26 @@ makes. Writes the `## Change feed` section of bench/RESULTS.md and bench/results
 """
 
 import argparse
+import io
 import os
+import queue
 import resource
 import signal
 import socket
 import statistics
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import orjson
 import psycopg
+import pycurl
 
 from bench.bench_ogc import partner_key, peak_rss_mb
 from bench.harness import BENCH, ROOT, load_average, machine, progress, replace_section, save_json
@@ -76,24 +81,68 @@ def api(url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
         proc.wait(timeout=30)
 
 
-def sync(client: httpx.Client, limit: int) -> dict[str, Any]:
-    """Follow the feed from zero until an empty page; return counts, time and the last cursor."""
-    events, pages, stations, after = 0, 0, set(), None
-    start = time.perf_counter()
-    while True:
-        r = client.get("/share/v1/changes", params={"limit": limit} | ({"after": after} if after else {}))
-        r.raise_for_status()
-        body, pages = orjson.loads(r.content), pages + 1
-        for e in body["items"]:
+class Curl:
+    """One keep-alive HTTP/1.1 connection on libcurl: C parses the HTTP, as in the other benchmarks."""
+
+    def __init__(self, base: str, headers: dict[str, str]) -> None:
+        self.base, self.curl = base, pycurl.Curl()
+        self.curl.setopt(pycurl.HTTPHEADER, [f"{k}: {v}" for k, v in headers.items()])
+        self.curl.setopt(pycurl.TIMEOUT, 600)
+
+    def get(self, path: str, params: dict[str, Any]) -> bytes:
+        """Return the body of a 200 response (raise on any other status)."""
+        body = io.BytesIO()
+        self.curl.setopt(pycurl.URL, f"{self.base}{path}?{urlencode(params)}")
+        self.curl.setopt(pycurl.WRITEDATA, body)
+        self.curl.perform()
+        status = self.curl.getinfo(pycurl.RESPONSE_CODE)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}: {body.getvalue()[:300]!r}")
+        return body.getvalue()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.curl.close()
+
+
+def apply_pages(pages: "queue.Queue[bytes | None]", out: dict[str, int]) -> None:
+    """Parse each page and apply it to a copy (upsert adds, drop removes) until None arrives."""
+    stations: set[str] = set()
+    events = 0
+    while (body := pages.get()) is not None:
+        for e in orjson.loads(body)["items"]:
             (stations.add if e["op"] == "upsert" else stations.discard)(e["station_id"])
-        events, after = events + len(body["items"]), body["next_cursor"]
-        if pages % 10 == 0:
-            progress(f"  {events:,} events in {pages} pages, {time.perf_counter() - start:.1f} s")
-        if not body["items"]:
-            break
+            events += 1
+    out.update(events=events, stations=len(stations))
+
+
+def sync(client: Curl, limit: int) -> dict[str, Any]:
+    """Follow the feed from zero until an empty page; return counts, time and the last cursor.
+
+    Like a partner that applies a page while it fetches the next: the next cursor is read from the
+    page's tail at once, and a second thread parses and applies the whole page.
+    """
+    pages: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    applied: dict[str, int] = {}
+    worker = threading.Thread(target=apply_pages, args=(pages, applied))
+    count, after, start = 0, None, time.perf_counter()
+    worker.start()
+    try:
+        while True:
+            body = client.get("/share/v1/changes", {"limit": limit} | ({"after": after} if after else {}))
+            after = orjson.loads(b"{" + body[body.rindex(b'"next_cursor":') :])["next_cursor"]
+            pages.put(body)
+            count += 1
+            if count % 10 == 0:
+                progress(f"  {count} pages, {time.perf_counter() - start:.1f} s")
+            if body.startswith(b'{"items":[]'):
+                break
+    finally:
+        pages.put(None)
+        worker.join()
     seconds = time.perf_counter() - start
-    return {"events": events, "pages": pages, "seconds": seconds, "events_per_s": events / seconds,
-            "stations": len(stations), "cursor": after}  # fmt: skip
+    return {"events": applied["events"], "pages": count, "seconds": seconds,
+            "events_per_s": applied["events"] / seconds, "stations": applied["stations"], "cursor": after}  # fmt: skip
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -117,16 +166,16 @@ def server_pids(proc: subprocess.Popen[bytes], conn: psycopg.Connection[Any]) ->
     return [int(w) for w in workers] + [int(r[0]) for r in rows]
 
 
-def idle_polls(client: httpx.Client, cursor: str, polls: int, pids: list[int]) -> dict[str, Any]:
+def idle_polls(client: Curl, cursor: str, polls: int, pids: list[int]) -> dict[str, Any]:
     """Poll a caught-up cursor; return HTTP latency percentiles and server CPU time per poll."""
     latencies: list[float] = []
     cpu0, t0 = cpu_seconds(pids), time.perf_counter()
     for _ in range(polls):
         start = time.perf_counter()
-        r = client.get("/share/v1/changes", params={"after": cursor})
+        body = client.get("/share/v1/changes", {"after": cursor})
         latencies.append((time.perf_counter() - start) * 1000)
-        if r.status_code != 200 or orjson.loads(r.content)["items"]:
-            raise RuntimeError(f"an idle poll must be an empty page: {r.status_code} {r.text[:200]}")
+        if orjson.loads(body)["items"]:
+            raise RuntimeError("an idle poll must be an empty page")
     busy, wall = cpu_seconds(pids) - cpu0, time.perf_counter() - t0
     cpu1 = cpu_seconds(pids)
     time.sleep(wall)
@@ -199,17 +248,20 @@ def run(url: str, port: int, limit: int, polls: int) -> dict[str, Any]:
     load, (stations, revisions) = load_average(), counts(url)
     key = partner_key(url)
     with api(url, port) as proc, psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        headers = {"Authorization": f"Bearer {key}"}
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=600) as client:
-            progress(f"full sync from zero, limit={limit}")
-            synced = sync(client, limit)
-            progress(f"  {synced['events']:,} events in {synced['seconds']:.1f} s")
-            server_mb = peak_rss_mb(proc.pid)
-            progress(f"{polls} idle polls")
-            polled = idle_polls(client, synced["cursor"], polls, server_pids(proc, conn))
+        client = Curl(f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"})
+        client.get("/share/v1/changes", {"limit": 1})  # both workers imported and connected
+        client.get("/share/v1/changes", {"limit": 1})
+        started_mb = peak_rss_mb(proc.pid)
+        progress(f"full sync from zero, limit={limit}")
+        synced = sync(client, limit)
+        progress(f"  {synced['events']:,} events in {synced['seconds']:.1f} s")
+        server_mb = peak_rss_mb(proc.pid)
+        progress(f"{polls} idle polls")
+        polled = idle_polls(client, synced["cursor"], polls, server_pids(proc, conn))
+        client.close()
     client_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"machine": machine(), "load": load, "stations": stations, "revisions": revisions, "limit": limit,
-            "sync": synced, "server_peak_mb": server_mb, "client_peak_mb": client_mb, "polls": polled,
+            "sync": synced, "server_started_mb": started_mb, "server_peak_mb": server_mb, "client_peak_mb": client_mb, "polls": polled,
             "explain_ms": explain_ms(url, limit)}  # fmt: skip
 
 
