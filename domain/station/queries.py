@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     any_,
     bindparam,
     delete,
@@ -37,11 +38,10 @@ from domain.station.filters import StationFilter
 from domain.station.models import Station, StationRevision, StationWigosId
 from domain.station.rules import fold
 from domain.wigos.elements import ELEMENTS, KNOWN_VARIABLES, present_count_sql
-from domain.zone.models import ZONE_EDIT_LOCK, PriorityZone, PriorityZonePart
+from domain.zone.models import ZONE_EDIT_LOCK, PriorityZonePart
 
 S = Station.__table__.c  # type: ignore[attr-defined]
 ZP = PriorityZonePart.__table__.c  # type: ignore[attr-defined]
-Z = PriorityZone.__table__.c  # type: ignore[attr-defined]
 
 
 # The station as JSON is written as SQL text: a SQLAlchemy expression of ~80 nodes cost ~0.1 ms of
@@ -76,21 +76,23 @@ def station_feature() -> ColumnElement[Any]:
     return literal_column(body, type_=JSONB)
 
 
+# The stored zone lists (migration 0011, GIN index ix_station_zones) answer the zone filters: a zone
+# as a constant the planner has statistics for, a category as the codes it holds. The spatial join
+# they replace cost 0.05-1.9 s a page or count at 200k stations, this 4-165 ms (README, "Stored
+# zones"). Stored lists are exact: every write and zone edit keeps them (domain/zone/queries.py).
+IN_ZONE = text("station.zones @> ARRAY[CAST(:zone AS VARCHAR)]").bindparams(bindparam("zone", type_=String))
+IN_CATEGORY = text(
+    "station.zones && ARRAY(SELECT code FROM priority_zone WHERE category = CAST(:zone_category AS VARCHAR))"
+).bindparams(bindparam("zone_category", type_=String))
+
+
 def _zone_condition(code: bool, category: bool) -> ColumnElement[bool]:
-    # An uncorrelated IN lets the planner go from the zone's parts into the station GiST index (a
-    # whole-zone count at 1M stations: 27 s as a per-station EXISTS, ~3 s so), or probe row by row
-    # for a page; see bench/RESULTS.md, Zones and coverage.
-    inner = Station.__table__.alias("zone_member")  # type: ignore[attr-defined]
-    zone_parts = PriorityZonePart.__table__.join(PriorityZone.__table__, Z.code == ZP.zone_code)  # type: ignore[attr-defined]
-    parts = (
-        select(inner.c.id).select_from(zone_parts).join(inner, func.ST_Intersects(ZP.geom, inner.c.location))
-    )
+    conditions: list[ColumnElement[bool]] = []
     if code:
-        parts = parts.where(ZP.zone_code == bindparam("zone", type_=String))
+        conditions.append(IN_ZONE)  # type: ignore[arg-type]
     if category:
-        parts = parts.where(Z.category == bindparam("zone_category", type_=String))
-    members: ColumnElement[bool] = S.id.in_(parts)
-    return members
+        conditions.append(IN_CATEGORY)  # type: ignore[arg-type]
+    return and_(*conditions)
 
 
 # Station lists are built from named parameters: one statement per combination of filters, built

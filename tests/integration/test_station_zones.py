@@ -125,3 +125,32 @@ def test_imported_stations_get_their_zones_when_created_and_when_moved(
     assert post_csv(client, admin, to_csv([moved])).status_code == 200
     assert _row(db, station_id)[0] == []
     _assert_stored_zones_match_geometry(db)
+
+
+def test_zone_filters_list_the_stations_inside_by_code_and_by_category(
+    client: TestClient, db: Session
+) -> None:
+    make_zone(db, code="test-filter-land", category="coastal")
+    make_zone(db, code="test-filter-sea", category="island", geometry=square(SEA_SQUARE))
+    land = make_station(db, national_code="ZF-LAND", location=_point(105.5, 20.5))
+    make_station(db, national_code="ZF-SEA", location=_point(110.5, 12.5))
+    make_station(db, national_code="ZF-OUT", location=_point(107.0, 11.0))
+    viewer = make_key(db, "MOT", Role.viewer)
+
+    def codes(**params: str) -> list[str]:
+        r = client.get("/api/v1/stations", params=params, headers=viewer)
+        assert r.status_code == 200, r.text
+        return [s["national_code"] for s in r.json()["items"]]
+
+    assert codes(zone="test-filter-land") == ["ZF-LAND"]
+    assert codes(zone_category="island") == ["ZF-SEA"]
+    assert codes(zone="test-filter-land", zone_category="coastal") == ["ZF-LAND"]
+    assert codes(zone="test-filter-land", zone_category="island") == []
+    update_zone(
+        db,
+        principal=SYSTEM,
+        zone_id="test-filter-land",
+        data=ZoneUpdate(geometry=square(SEA_SQUARE)),
+        if_match=1,
+    )
+    assert codes(zone="test-filter-land") == ["ZF-SEA"] and _row(db, land.id)[0] == []
