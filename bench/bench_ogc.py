@@ -218,7 +218,8 @@ def main() -> int:
     if args.report_only:
         saved = json.loads(stored.read_text())
         replace_section(
-            "OGC API - Features", report(saved["machine"], _decode(saved["sizes"]), saved["feed"], __doc__)
+            "OGC API - Features",
+            report(saved["machine"], _decode(saved["sizes"]), saved["feed"], __doc__, args.seconds),
         )
         return 0
     rng, facts = random.Random(704), machine()
@@ -230,7 +231,7 @@ def main() -> int:
     old = json.loads(stored.read_text()).get("feed") if stored.exists() else None
     feed = old if args.no_feed or not args.db1m else feed_sync(args.db1m) | {"date": facts["date"]}
     save_json(stored, {"machine": facts, "sizes": _encode(sizes), "feed": feed})
-    replace_section("OGC API - Features", report(facts, sizes, feed, __doc__))
+    replace_section("OGC API - Features", report(facts, sizes, feed, __doc__, args.seconds))
     progress("wrote bench/RESULTS.md (## OGC API - Features) and bench/results/ogc.json")
     return 0
 
