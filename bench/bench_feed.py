@@ -20,7 +20,6 @@ import os
 import queue
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import threading
@@ -36,7 +35,7 @@ import orjson
 import psycopg
 import pycurl
 
-from bench.bench_ogc import partner_key, peak_rss_mb
+from bench.ogc_servers import free_port, partner_key, peak_rss_mb
 from bench.harness import BENCH, ROOT, load_average, machine, progress, replace_section, save_json
 from domain.db.engine import libpq_url, sqlalchemy_url
 from domain.sharing import feed_queries, queries
@@ -45,13 +44,6 @@ from domain.sharing.rules import Scope
 TICKS = os.sysconf("SC_CLK_TCK")
 TARGET_SECONDS = 60.0
 TARGET_POLL_MS = 2.0
-
-
-def free_port() -> int:
-    """Return a TCP port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
