@@ -35,8 +35,8 @@ import orjson
 import psycopg
 import pycurl
 
-from bench.ogc_servers import free_port, partner_key, peak_rss_mb
 from bench.harness import BENCH, ROOT, load_average, machine, progress, replace_section, save_json
+from bench.ogc_servers import free_port, partner_key, peak_rss_mb
 from domain.db.engine import libpq_url, sqlalchemy_url
 from domain.sharing import feed_queries, queries
 from domain.sharing.rules import Scope
