@@ -179,17 +179,17 @@ def idle_polls(client: Curl, cursor: str, polls: int, pids: list[int]) -> dict[s
 
 
 def explain_ms(url: str, limit: int) -> dict[str, float]:
-    """Return EXPLAIN ANALYZE execution times: the first page of `limit` events, and the horizon reads."""
+    """Return EXPLAIN ANALYZE execution times: the first page of `limit` events, and an idle poll's two statements."""
     sql, constants = feed_queries._page_sql(Scope())
     out: dict[str, float] = {}
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute(str(queries.SHORT_QUERIES.text).replace("true", "false"))
+        conn.execute("SET jit = off")  # as the API's connections (domain/db/engine.py)
         horizon = int(conn.execute(str(queries.SEQ_HANDED_OUT.text)).fetchone()[0])  # type: ignore[index]
         values = constants | {"after": 0, "horizon": horizon, "limit": limit}
         for label, statement, params in (
             ("page", sql, values),
-            ("seq handed out", str(queries.SEQ_HANDED_OUT.text), {}),
-            ("pending writers", str(queries.PENDING_LOW.text), {}),
+            ("agreement and seq handed out", feed_queries.FEED_START, {"organization": "BENCH-PARTNER"}),
+            ("pending writers", feed_queries.PENDING_LOW_SQL, {}),
         ):
             plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params).fetchone()[0]  # type: ignore[index]
             out[label] = float(plan[0]["Execution Time"])
