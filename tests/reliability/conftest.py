@@ -37,6 +37,9 @@ def rel_settings(rel_url: str) -> Settings:
         max_body_bytes=BODY_LIMIT,
         max_import_bytes=2 * BODY_LIMIT,
         rate_limit_per_minute=1_000_000,
+        # one maximum for every paged route here, so "over the maximum" is one number; the feed's own
+        # default maximum (10,000) is tested in tests/api/test_share_feed_pages.py
+        feed_max_page_size=1000,
     )
 
 
