@@ -216,7 +216,7 @@ def report(data: dict[str, Any]) -> str:
 | idle poll over HTTP, 1 client: p50 / p95 | {p["p50_ms"]:.2f} / {p["p95_ms"]:.2f} ms | |
 | idle poll: server CPU per poll (API workers + their PostgreSQL backends) | {p["server_cpu_ms_per_poll"]:.2f} ms | < {TARGET_POLL_MS:g} ms: {met_poll} |
 | page SQL, EXPLAIN ANALYZE of the first {data["limit"]:,} events | {e["page"]:.0f} ms ({per_10k:.0f} ms per 10k events) | |
-| idle poll SQL: the horizon (sequence, then pending writers' locks), EXPLAIN ANALYZE | {e["seq handed out"]:.3f} + {e["pending writers"]:.3f} ms | |
+| idle poll SQL: agreement and sequence, then pending writers' locks (EXPLAIN ANALYZE) | {e["agreement and seq handed out"]:.3f} + {e["pending writers"]:.3f} ms | |
 
 Server time of an idle poll is CPU time read from /proc for the API's worker processes and the
 PostgreSQL backends of the database, over the {p["polls"]} polls, less those processes' CPU over an
@@ -273,10 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.database_url:
         parser.error("--database-url is required (or HYDROMET_BENCH_DATABASE_URL)")
     data = run(args.database_url, args.port or free_port(), args.limit, args.polls)
+    if not args.no_record:
+        save_json(BENCH / "results" / "feed.json", data)
     text = report(data)
     print(text)
     if not args.no_record:
-        save_json(BENCH / "results" / "feed.json", data)
         replace_section("Change feed", text)
     return 0
 
