@@ -448,3 +448,29 @@ def select_carried_state(session: Session, station_id: uuid.UUID, keys: tuple[st
     stmt = select(R.state).where(R.station_id == station_id).order_by(R.revision.desc()).limit(1)
     state = session.execute(stmt).scalar_one_or_none() or {}
     return {k: state[k] for k in keys if k in state}
+
+
+# `hydromet db reorder` (domain/station/storage.py): CLUSTER rewrites the table in the order of its
+# spatial index and rebuilds every index on it; VACUUM ANALYZE then marks the new pages all-visible
+# (index-only scans need it) and refreshes the statistics. Runs in autocommit (VACUUM cannot run
+# inside a transaction); no statement timeout, but a lock timeout: CLUSTER's ACCESS EXCLUSIVE lock
+# queues every later reader behind it while it waits.
+REORDER = ("CLUSTER station USING idx_station_location", "VACUUM (ANALYZE) station")
+STORAGE_FACTS = text(
+    "SELECT (SELECT count(*) FROM station), pg_table_size('station'), pg_indexes_size('station')"
+)
+
+
+def cluster_station_table(session: Session, *, lock_timeout_ms: int) -> None:
+    """Rewrite the station table in spatial order, then vacuum and analyze it (autocommit sessions)."""
+    connection = session.connection()
+    connection.exec_driver_sql("SET statement_timeout = 0")
+    connection.exec_driver_sql(f"SET lock_timeout = {int(lock_timeout_ms)}")
+    for sql in REORDER:
+        connection.exec_driver_sql(sql)
+
+
+def select_storage_facts(session: Session) -> tuple[int, int, int]:
+    """Return the station count and the table's and its indexes' sizes in bytes."""
+    rows, table, indexes = session.execute(STORAGE_FACTS).one()
+    return int(rows), int(table), int(indexes)
