@@ -277,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--boxes", type=int, default=120, help="random boxes (pgbench takes at most 128 scripts)"
     )
+    parser.add_argument("--rounds", type=int, default=2, help="wrk and pgbench runs, alternating, per case")
     parser.add_argument("--no-save", action="store_true", help="print only; write no results")
     args = parser.parse_args(argv)
     result = measure(args.database_url, args)
