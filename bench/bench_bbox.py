@@ -255,7 +255,7 @@ def report(saved: dict[str, Any]) -> str:
         )
     lines += ["", "### Each step", "", "| step | registry API / SQL | ratio | OGC API / SQL | ratio | load before |",
               "| --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
-    for step in steps:
+    for step in sorted(steps, key=lambda x: x["label"]):
         cells = []
         for name in ("registry", "ogc"):
             c = step["result"]["cases"][name]
