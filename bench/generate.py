@@ -5,9 +5,10 @@
 Stations are added until the table holds N (so 10k -> 100k -> 1M reuses what is there). Points are
 sampled inside the service area (85% on land with land station types, 15% at sea with marine types);
 names are Vietnamese with diacritics; ~5% are restricted. The rows are COPYed into a staging table,
-then one INSERT ... SELECT puts them in `station` with the province and the stored zone list from
-spatial joins, the WIGOS identifiers into `station_wigos_id` and (unless --no-revisions) one
-`create` revision per station into `station_revision`, all in one transaction; secondary indexes are rebuilt when the load more
+then one INSERT ... SELECT puts them in `station` in location order (a Hilbert curve, so the rows of
+one area share heap pages) with the province and the stored zone list from spatial joins, the WIGOS
+identifiers into `station_wigos_id` and (unless --no-revisions) one `create` revision per station
+into `station_revision`, all in one transaction; secondary indexes are rebuilt when the load more
 than doubles the table, then the tables are vacuumed and analyzed.
 """
 
@@ -200,7 +201,9 @@ CREATE TEMP TABLE bench_province_part ON COMMIT DROP AS
 CREATE INDEX ON bench_province_part USING gist (geom);
 ANALYZE bench_province_part;
 """
-# The province and the stored zone list (as domain.station.queries.zones_containing gives it).
+# The province and the stored zone list (as domain.station.queries.zones_containing gives it), in
+# location order (PostGIS sorts geometries along a Hilbert curve): the stations of one box land on
+# neighbouring heap pages, as `hydromet db reorder` would leave them (bench/RESULTS.md, bbox page at 1M).
 INSERT_STATIONS = f"""
 INSERT INTO station ({COLUMNS}, province, zones)
 SELECT {COLUMNS},
@@ -208,6 +211,7 @@ SELECT {COLUMNS},
   (SELECT coalesce(array_agg(DISTINCT z.zone_code), '{{}}') FROM priority_zone_part z
    WHERE ST_Intersects(z.geom, s.location))
 FROM bench_stage s
+ORDER BY s.location
 """
 INSERT_WSIS = """
 INSERT INTO station_wigos_id (wsi, station_id, is_primary)

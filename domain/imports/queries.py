@@ -269,10 +269,13 @@ UPDATE station s SET {", ".join(f"{c} = p.{c}" for c in _COLUMNS)}, province = {
 FROM import_plan p LEFT JOIN import_province pv ON pv.id = p.id
 WHERE NOT p.is_new AND s.id = p.id
 """)
+# New stations are written in location order (PostGIS sorts geometries along a Hilbert curve), so a
+# large import lays the stations of one area on neighbouring heap pages (see `hydromet db reorder`).
 INSERT_STATIONS = text(f"""
 INSERT INTO station (id, {", ".join(_COLUMNS)}, province, zones, created_at, updated_at, revision)
 SELECT p.id, {", ".join(f"p.{c}" for c in _COLUMNS)}, {_NEW_PROVINCE}, {_ZONES}, :at, :at, 1
 FROM import_plan p LEFT JOIN import_province pv ON pv.id = p.id WHERE p.is_new
+ORDER BY p.location
 """)
 DROP_WSIS = text("""
 DELETE FROM station_wigos_id h USING import_plan p WHERE p.wsis_changed AND NOT p.is_new AND h.station_id = p.id

@@ -160,7 +160,7 @@ def filter_conditions(names: frozenset[str]) -> tuple[ColumnElement[bool], ...]:
     """Return the SQL conditions for the filter values with these names (see filter_values)."""
     c: list[ColumnElement[bool]] = []
     if "bbox_w" in names:
-        c.append(func.ST_Intersects(S.location, envelope(tuple(_number(n) for n in BBOX))))  # type: ignore[arg-type]
+        c.append(_in_box(*(_number(n) for n in BBOX)))
     if "near_lon" in names:
         box = tuple(_number(n) for n in NEAR_BOX) if "near_w" in names else None
         c.append(
@@ -182,6 +182,19 @@ def filter_conditions(names: frozenset[str]) -> tuple[ColumnElement[bool], ...]:
     if "completeness_below" in names:
         c.append(_completeness_below())
     return tuple(c)
+
+
+def _in_box(w: Any, s: Any, e: Any, n: Any) -> ColumnElement[bool]:
+    # A point intersects the box exactly when its coordinates are inside it: the same rows as
+    # ST_Intersects, which PostGIS prices so high (cost 10000) that the planner sent a bbox page to
+    # parallel workers rather than an index-only scan (bench/RESULTS.md, bbox page at 1M). `&&`
+    # finds them in the GiST index (to float4 rounding); the coordinates make the test exact.
+    inside: ColumnElement[bool] = and_(
+        S.location.op("&&")(envelope((w, s, e, n))),
+        func.ST_X(S.location).between(w, e),
+        func.ST_Y(S.location).between(s, n),
+    )
+    return inside
 
 
 def _completeness_below() -> ColumnElement[bool]:
@@ -215,14 +228,32 @@ def _visibility_condition(kind: str) -> ColumnElement[bool]:
     return open_
 
 
+# Filters that collect every station of an area, to be sorted by code: their pages choose the keys
+# first (an index-only scan of the covering idx_station_location, then a top-N sort of the codes),
+# then build JSON from the rows of those keys alone (bench/RESULTS.md, bbox page at 1M).
+SPATIAL = frozenset({"bbox_w"})
+
+
 @lru_cache(maxsize=512)
 def _page_statement(names: frozenset[str], kind: str, geojson: bool, keyed: bool) -> Select[Any]:
-    body = station_feature() if geojson else station_json()
-    stmt = select(S.national_code, func.cast(body, type_=S.search_text.type).label("body"))
-    stmt = stmt.where(_visibility_condition(kind), *filter_conditions(names))
+    return _build_page(names, kind, geojson, keyed, None)
+
+
+def _build_page(
+    names: frozenset[str], kind: str, geojson: bool, keyed: bool, cql: ColumnElement[bool] | None
+) -> Select[Any]:
+    body = func.cast(station_feature() if geojson else station_json(), type_=S.search_text.type)
+    c = [_visibility_condition(kind), *filter_conditions(names), *([cql] if cql is not None else [])]
     if keyed:
-        stmt = stmt.where(S.national_code > bindparam("after", type_=String))
-    return stmt.order_by(S.national_code).limit(bindparam("limit", type_=Integer))
+        c.append(S.national_code > bindparam("after", type_=String))
+    limit = bindparam("limit", type_=Integer)
+    if not names & SPATIAL:
+        return select(S.national_code, body.label("body")).where(*c).order_by(S.national_code).limit(limit)
+    keys = (
+        select(S.national_code.label("key")).where(*c).order_by(S.national_code).limit(limit).subquery("page")
+    )
+    joined = Station.__table__.join(keys, S.national_code == keys.c.key)  # type: ignore[attr-defined]
+    return select(S.national_code, body.label("body")).select_from(joined).order_by(S.national_code)
 
 
 def _compiled(stmt: Select[Any]) -> tuple[str, dict[str, Any]]:
@@ -248,8 +279,8 @@ def station_page_sql(
     values = filter_values(f)
     kind, who = _visibility(principal)
     if f.cql is not None:  # a filter's statement is its own: compiled per request, not cached
-        stmt = _page_statement(frozenset(values), kind, geojson, after is not None)
-        sql, constants = _compiled(stmt.where(cql_condition(f.cql)))
+        stmt = _build_page(frozenset(values), kind, geojson, after is not None, cql_condition(f.cql))
+        sql, constants = _compiled(stmt)
     else:
         sql, constants = _page_sql(frozenset(values), kind, geojson, after is not None)
     keyset = {"after": after} if after is not None else {}
@@ -433,3 +464,29 @@ def select_carried_state(session: Session, station_id: uuid.UUID, keys: tuple[st
     stmt = select(R.state).where(R.station_id == station_id).order_by(R.revision.desc()).limit(1)
     state = session.execute(stmt).scalar_one_or_none() or {}
     return {k: state[k] for k in keys if k in state}
+
+
+# `hydromet db reorder` (domain/station/storage.py): CLUSTER rewrites the table in the order of its
+# spatial index and rebuilds every index on it; VACUUM ANALYZE then marks the new pages all-visible
+# (index-only scans need it) and refreshes the statistics. Runs in autocommit (VACUUM cannot run
+# inside a transaction); no statement timeout, but a lock timeout: CLUSTER's ACCESS EXCLUSIVE lock
+# queues every later reader behind it while it waits.
+REORDER = ("CLUSTER station USING idx_station_location", "VACUUM (ANALYZE) station")
+STORAGE_FACTS = text(
+    "SELECT (SELECT count(*) FROM station), pg_table_size('station'), pg_indexes_size('station')"
+)
+
+
+def cluster_station_table(session: Session, *, lock_timeout_ms: int) -> None:
+    """Rewrite the station table in spatial order, then vacuum and analyze it (autocommit sessions)."""
+    connection = session.connection()
+    connection.exec_driver_sql("SET statement_timeout = 0")
+    connection.exec_driver_sql(f"SET lock_timeout = {int(lock_timeout_ms)}")
+    for sql in REORDER:
+        connection.exec_driver_sql(sql)
+
+
+def select_storage_facts(session: Session) -> tuple[int, int, int]:
+    """Return the station count and the table's and its indexes' sizes in bytes."""
+    rows, table, indexes = session.execute(STORAGE_FACTS).one()
+    return int(rows), int(table), int(indexes)
