@@ -1,7 +1,7 @@
 """The station's spatial index covers a bbox page's keys; the table is clustered on it.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-05 12:00:00
 
 idx_station_location (GiST on location) is rebuilt with INCLUDE (national_code, data_policy, status,
