@@ -14,6 +14,7 @@ from api.deps import (
     OptionalPrincipalDep,
     PrimarySessionDep,
     PrincipalDep,
+    ReadSessionDep,
     SessionDep,
     SettingsDep,
     strict_query,
@@ -78,7 +79,7 @@ def list_shared_stations(
     "/stations/{station_id}", summary="One station of the partner's view", responses=ERRORS | {304: {}}
 )
 def get_shared_station(
-    request: Request, session: SessionDep, principal: PrincipalDep, station_id: uuid.UUID,
+    request: Request, session: ReadSessionDep, principal: PrincipalDep, station_id: uuid.UUID,
     f: Literal["json", "geojson", "wmdr"] | None = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:  # fmt: skip

@@ -10,6 +10,7 @@ request. bench/RESULTS.md records its cost per request.
 
 import math
 import time
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
@@ -19,9 +20,15 @@ from domain.sharing import queries
 SWEEP_EVERY_S = 60.0
 
 
-def check_rate(session: Session, *, identity: str, per_minute: int) -> None:
-    """Count one request of `identity`, or raise TooManyRequests (with retry_after seconds). No commit."""
-    counted, elapsed = queries.hit_rate_window(session, identity, per_minute)
+def check_rate(session: Session, *, identity: str, per_minute: int, organization: str | None = None) -> None:
+    """Count one request of `identity` (and of `organization` today, UTC), or raise TooManyRequests.
+
+    One statement (queries.admit); the refused request is counted nowhere. No commit.
+    """
+    day = datetime.now(UTC).date()
+    counted, elapsed = queries.admit(
+        session, identity=identity, limit=per_minute, organization=organization, day=day
+    )
     if counted is not None:
         return
     retry_after = max(1, math.ceil((1 - elapsed) * 60))
