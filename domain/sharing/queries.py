@@ -394,3 +394,16 @@ def admit(
     values = {"identity": identity, "limit": limit, "organization": organization, "day": day}
     counted, elapsed, _ = fetch_rows(session, ADMIT, values)[0]
     return (None if counted is None else int(counted)), float(elapsed)
+
+
+# Fold the appended deltas into one row: rows appended meanwhile by other transactions are not in
+# the DELETE's snapshot, so they stay and the sum is unchanged.
+COMPACT_TALLY = text(
+    "WITH gone AS (DELETE FROM shared_station_tally WHERE (SELECT count(*) > 1 FROM shared_station_tally) "
+    "RETURNING delta) INSERT INTO shared_station_tally (delta) SELECT sum(delta) FROM gone HAVING count(*) > 0"
+)
+
+
+def compact_tally(session: Session) -> None:
+    """Replace the public-scope tally's deltas by their sum."""
+    session.execute(COMPACT_TALLY)

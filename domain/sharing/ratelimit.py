@@ -38,7 +38,8 @@ def check_rate(session: Session, *, identity: str, per_minute: int, organization
 
 
 class RateWindowSweeper:
-    """A chore of the replication monitor: delete old minutes, at most once every SWEEP_EVERY_S."""
+    """A chore of the replication monitor: delete old minutes and fold the public-scope tally's
+    appended deltas into one row (migration 0013), at most once every SWEEP_EVERY_S."""
 
     def __init__(self) -> None:
         self._last = -math.inf
@@ -47,5 +48,6 @@ class RateWindowSweeper:
         if time.monotonic() - self._last < SWEEP_EVERY_S:
             return
         queries.delete_old_rate_windows(session)
+        queries.compact_tally(session)
         session.commit()
         self._last = time.monotonic()

@@ -8,7 +8,7 @@ A CQL2 filter's statement is its own: compiled per request, not cached.
 
 import uuid
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     false,
+    func,
     or_,
     select,
     tuple_,
@@ -32,7 +33,7 @@ from sqlmodel import Session
 
 from domain.db.fetch import fetch_rows
 from domain.db.spatial import envelope
-from domain.sharing.models import ShareGrant
+from domain.sharing.models import SharedStationTally, ShareGrant
 from domain.sharing.rules import NEVER_SHARED_STATUS, RESTRICTED, SHAREABLE_POLICIES, Box, Scope, Sort
 from domain.station.models import Station
 from domain.station.reads import station_sql
@@ -127,28 +128,41 @@ def _order(sort: Sort | None) -> list[Any]:
     return [column.desc(), code.desc()] if sort.descending else [column, code]
 
 
-def _page(keys: Select[Any], sort: Sort | None, geojson: bool) -> Select[Any]:
-    """Return the page around its keys: limit + 1 keys first (narrow rows), then JSON for those alone."""
+PUBLIC_SHAPE: ScopeShape = ("open", False, False, False)
+# the maintained count of the public scope (migration 0013): a sum over a few appended deltas
+TALLY = select(func.sum(SharedStationTally.__table__.c.delta)).scalar_subquery()  # type: ignore[attr-defined]
+
+
+def _page(keys: Select[Any], sort: Sort | None, geojson: bool, counted: bool = False) -> Select[Any]:
+    """Return the page around its keys: limit + 1 keys first (narrow rows), then JSON for those alone.
+
+    `counted` adds the maintained number of public-scope stations to each row (no scan of station).
+    """
     page = keys.order_by(*_order(sort)).limit(bindparam("limit", type_=Integer)).subquery("page")
     body = sql_cast(station_sql(geojson=geojson), Text)
     sort_key = sql_cast(S[sort.name] if sort else S.national_code, String)
     joined = Station.__table__.join(page, S.national_code == page.c.key)  # type: ignore[attr-defined]
-    return select(S.national_code, body, sort_key).select_from(joined).order_by(*_order(sort))
+    columns = [S.national_code, body, sort_key] + ([TALLY] if counted else [])
+    return select(*columns).select_from(joined).order_by(*_order(sort))
 
 
 @lru_cache(maxsize=256)
 def _page_sql(
     shape: ScopeShape, boxes: int, start: bool, end: bool, sort: Sort | None, keyed: bool, geojson: bool
 ) -> tuple[str, dict[str, Any]]:
-    return _compiled(_page(_keys(shape, boxes, start, end, sort, keyed), sort, geojson))
+    counted = shape == PUBLIC_SHAPE and not (boxes or start or end)
+    return _compiled(_page(_keys(shape, boxes, start, end, sort, keyed), sort, geojson, counted))
 
 
 def select_station_page_rows(
     session: Session, scope: Scope, *, after: str | None, limit: int, geojson: bool,
     boxes: list[Box] | None = None, period: Period | None = None,
     condition: ColumnElement[bool] | None = None, sort: Sort | None = None, after_value: str | None = None,
-) -> list[tuple[str, bytes, str]]:  # fmt: skip
+) -> list[tuple[Any, ...]]:  # fmt: skip
     """Return one keyset page (limit + 1 rows) of in-scope stations: (national_code, JSON bytes, sort key).
+
+    Without filters in the public scope (or an agreement covering it), each row also carries the
+    maintained number of matches, so numberMatched costs no count.
 
     The keys are chosen first from narrow rows (for the public scope, an index-only scan of
     ix_station_shared_code, which holds the location), then JSON is built for those rows alone.
@@ -165,8 +179,7 @@ def select_station_page_rows(
     values |= {k: v for k, v in (("start", start), ("end", end), ("after", after)) if v is not None}
     if after is not None and sort is not None:
         values["after_value"] = after_value
-    rows = fetch_rows(session, sql, constants | values, text_as_bytes=True)
-    return cast(list[tuple[str, bytes, str]], rows)
+    return fetch_rows(session, sql, constants | values, text_as_bytes=True)
 
 
 @lru_cache(maxsize=8)
