@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import ogc_html
-from api.deps import OptionalPrincipalDep, ReadSessionDep, SettingsDep, strict_query
+from api.deps import OptionalPrincipalDep, PrimarySessionDep, ReadSessionDep, SettingsDep, strict_query
 from api.errors import problem_responses
 from api.query import QueryModel, reads_query
 from api.responses import FEATURE_SCHEMA, GEOJSON, GeoJSONResponse
-from api.routers.share import guard
+from api.routers.share import admit, admits_itself, guard
 from domain.sharing import ogc, ogc_docs
 from domain.sharing.ogc_openapi import openapi_document
 
@@ -136,10 +136,12 @@ async def items_query(request: Request, collection_id: str) -> ogc.ItemsQuery:
 @router.get(
     "/collections/{collection_id}/items", summary="Features", response_class=GeoJSONResponse, responses=ERRORS
 )
+@admits_itself
 def items(
-    request: Request, session: ReadSessionDep, principal: OptionalPrincipalDep, collection_id: str,
-    query: Annotated[ogc.ItemsQuery, Depends(items_query)],
+    request: Request, session: ReadSessionDep, primary: PrimarySessionDep, principal: OptionalPrincipalDep,
+    collection_id: str, query: Annotated[ogc.ItemsQuery, Depends(items_query)],
 ) -> Response:  # fmt: skip
+    admit(request, primary, principal)
     page = ogc.list_items(session, principal=principal, collection_id=collection_id, query=query)
     url = str(request.url)
     nxt = str(request.url.include_query_params(cursor=page.next_cursor)) if page.next_cursor else None
@@ -160,10 +162,13 @@ def items(
     response_class=GeoJSONResponse,
     responses=ERRORS | {200: {"content": {GEOJSON: {"schema": FEATURE_SCHEMA}}}},
 )
+@admits_itself
 def item(
-    request: Request, session: ReadSessionDep, principal: OptionalPrincipalDep, collection_id: str,
-    feature_id: str, crs: Annotated[str | None, Query(description="CRS of the geometry (default CRS84)")] = None,
+    request: Request, session: ReadSessionDep, primary: PrimarySessionDep, principal: OptionalPrincipalDep,
+    collection_id: str, feature_id: str,
+    crs: Annotated[str | None, Query(description="CRS of the geometry (default CRS84)")] = None,
 ) -> Response:  # fmt: skip
+    admit(request, primary, principal)
     target = ogc.parse_output_crs(crs)
     text = ogc.get_item(session, principal=principal, collection_id=collection_id, feature_id=feature_id)
     url = str(request.url)
