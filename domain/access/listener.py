@@ -7,37 +7,29 @@ again, as notices sent while it was away are lost (domain/access/cache.py).
 """
 
 import logging
-import threading
 import uuid
 
 import psycopg
 
 from domain.access.cache import KeyCache
 from domain.access.queries import LISTEN_REVOKED
+from domain.db.background import BackgroundThread
 from domain.db.engine import libpq_url
 
 log = logging.getLogger(__name__)
 
 
-class RevocationListener:
+class RevocationListener(BackgroundThread):
     """Listen for revoked keys on `url` and forget them in `cache`, until stopped."""
+
+    thread_name = "hydromet-revocations"
 
     def __init__(
         self, url: str, cache: KeyCache, *, retry_s: float = 1.0, connect_timeout_s: int = 5
     ) -> None:
+        super().__init__()
         self.url, self.cache, self.retry_s = libpq_url(url), cache, retry_s
         self.connect_timeout_s = connect_timeout_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="hydromet-revocations", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
 
     def _run(self) -> None:
         while not self._stop.is_set():

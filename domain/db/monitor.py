@@ -8,40 +8,28 @@ once (see api/routing.py); the next check brings it back when it answers again.
 """
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import text
 from sqlmodel import Session
 
+from domain.db.background import BackgroundThread
+from domain.db.queries import PRIMARY_POSITION, REPLICA_POSITION
 from domain.db.routing import Database, DatabaseRouter, record_check
 
 log = logging.getLogger(__name__)
 
-PRIMARY_POSITION = text("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint")
-REPLICA_POSITION = text("SELECT pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint")
-
 Chore = Callable[[Session], None]
 
 
-class ReplicationMonitor:
-    """Check the databases of a router in a background thread until stopped."""
+class ReplicationMonitor(BackgroundThread):
+    """Check the databases of a router in a background thread until stopped (the first check at once)."""
+
+    thread_name = "hydromet-replication"
 
     def __init__(self, router: DatabaseRouter, *, interval_s: float, chores: list[Chore]) -> None:
+        super().__init__()
         self.router, self.interval_s, self.chores = router, interval_s, chores
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Run the checks in a daemon thread (the first one at once)."""
-        self._thread = threading.Thread(target=self._run, name="hydromet-replication", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
 
     def _run(self) -> None:
         while not self._stop.is_set():
