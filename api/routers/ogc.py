@@ -21,6 +21,7 @@ from domain.sharing import ogc, ogc_docs
 from domain.sharing.ogc_openapi import openapi_document
 
 ERRORS = problem_responses(400, 404, 429)
+HTML_TOO = {200: {"content": {"text/html": {}}}}  # f=html, or a browser's Accept
 
 
 Fmt = Annotated[Literal["json", "html"] | None, Query(description="json, or html (also a browser's Accept)")]
@@ -52,13 +53,15 @@ def _either(request: Request, document: dict[str, Any], page: Any) -> Response:
     return _html(page(document)) if ogc_html.wants_html(request) else _json(document)
 
 
-@router.get("", summary="Landing page", responses=ERRORS)
-@router.get("/", summary="Landing page ({root}/, as OGC API - Features states it)", responses=ERRORS)
+@router.get("", summary="Landing page", responses=ERRORS | HTML_TOO)
+@router.get(
+    "/", summary="Landing page ({root}/, as OGC API - Features states it)", responses=ERRORS | HTML_TOO
+)
 def landing_page(request: Request) -> Response:
     return _either(request, ogc_docs.landing_page(base_of(request)), ogc_html.landing)
 
 
-@router.get("/conformance", summary="Conformance classes", responses=ERRORS)
+@router.get("/conformance", summary="Conformance classes", responses=ERRORS | HTML_TOO)
 def conformance(request: Request) -> Response:
     return _either(request, ogc_docs.conformance(), ogc_html.conformance)
 
@@ -71,18 +74,20 @@ def api_definition(request: Request, settings: SettingsDep) -> Response:
     return _json(doc, ogc_docs.OPENAPI_30)
 
 
-@router.get("/collections", summary="Collections", responses=ERRORS)
+@router.get("/collections", summary="Collections", responses=ERRORS | HTML_TOO)
 def collections(request: Request) -> Response:
     return _either(request, ogc_docs.collections(base_of(request)), ogc_html.collections)
 
 
-@router.get("/collections/{collection_id}", summary="One collection", responses=ERRORS)
+@router.get("/collections/{collection_id}", summary="One collection", responses=ERRORS | HTML_TOO)
 def collection(request: Request, collection_id: str) -> Response:
     doc = ogc_docs.collection(base_of(request), ogc.check_collection(collection_id))
     return _either(request, doc, ogc_html.collection)
 
 
-@router.get("/collections/{collection_id}/queryables", summary="Queryables (JSON Schema)", responses=ERRORS)
+@router.get(
+    "/collections/{collection_id}/queryables", summary="Queryables (JSON Schema)", responses=ERRORS | HTML_TOO
+)
 def queryables(request: Request, collection_id: str) -> Response:
     url = f"{base_of(request)}/collections/{collection_id}/queryables"
     doc = ogc_docs.queryables(url, collection_id, ogc.queryables_of(collection_id))
@@ -134,7 +139,10 @@ async def items_query(request: Request, collection_id: str) -> ogc.ItemsQuery:
 
 @router.head("/collections/{collection_id}/items", include_in_schema=False)
 @router.get(
-    "/collections/{collection_id}/items", summary="Features", response_class=GeoJSONResponse, responses=ERRORS
+    "/collections/{collection_id}/items",
+    summary="Features",
+    response_class=GeoJSONResponse,
+    responses=ERRORS | HTML_TOO,
 )
 @admits_itself
 def items(
@@ -160,7 +168,7 @@ def items(
     "/collections/{collection_id}/items/{feature_id}",
     summary="One feature",
     response_class=GeoJSONResponse,
-    responses=ERRORS | {200: {"content": {GEOJSON: {"schema": FEATURE_SCHEMA}}}},
+    responses=ERRORS | {200: {"content": {GEOJSON: {"schema": FEATURE_SCHEMA}, "text/html": {}}}},
 )
 @admits_itself
 def item(
