@@ -21,7 +21,9 @@ from domain.sharing import ogc, ogc_docs
 from domain.sharing.ogc_openapi import openapi_document
 
 ERRORS = problem_responses(400, 404, 429)
-HTML_TOO = {200: {"content": {"text/html": {}}}}  # f=html, or a browser's Accept
+HTML_TOO: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}}
+}  # f=html, or a browser's Accept
 
 
 Fmt = Annotated[Literal["json", "html"] | None, Query(description="json, or html (also a browser's Accept)")]
