@@ -92,7 +92,7 @@ async def get_primary_session(request: Request) -> AsyncIterator[Session]:
     """Yield a session on the primary whatever the method: API keys, rate windows, usage counts.
 
     Keys are read on the primary so that a revoked key is never read back, still live, from a
-    lagging replica; rate windows and usage counts are writes. While the last check could not reach
+    lagging replica; rate windows and usage counts are writes (each a statement of its own). While the last check could not reach
     the primary, reads use a healthy replica instead (keys go on working for reads; a revocation
     needs the primary anyway). No I/O until the first query.
     """
@@ -100,7 +100,9 @@ async def get_primary_session(request: Request) -> AsyncIterator[Session]:
     database = router.primary
     if not database.reachable and request.method in SAFE_METHODS:
         database = routed_database(request)
-    with Session(database.engine, expire_on_commit=False) as session:
+    # autocommit: a key lookup is one read, and the rate limit and usage count one statement
+    # (domain.sharing.queries.ADMIT), so a BEGIN and COMMIT round trip would buy nothing
+    with Session(database.read_engine, expire_on_commit=False) as session:
         yield session
 
 

@@ -75,6 +75,29 @@ API_MODULES = (
 )
 
 
+# Requests are matched against the routes in order (~1 µs a route): reaching the OGC item, 75 routes
+# down, cost ~60 µs a request. These paths overlap no registry path, so moving them changes no match.
+HOT_READS = (
+    "/ogc/collections/{collection_id}/items/{feature_id}",
+    "/ogc/collections/{collection_id}/items",
+    "/share/v1/stations/{station_id}",
+)
+
+
+def _hot_reads_early(app: FastAPI, registry_stations: str) -> None:
+    """Move the hottest OGC and share reads right after the registry's station routes."""
+    routes = app.router.routes
+    hot = [r for r in routes if getattr(r, "path", None) in HOT_READS]
+    rest = [r for r in routes if r not in hot]
+    paths = [getattr(r, "path", "") for r in rest]
+    at = next(
+        i
+        for i in range(1, len(paths))
+        if paths[i - 1].startswith(registry_stations) and not paths[i].startswith(registry_stations)
+    )
+    routes[:] = rest[:at] + hot + rest[at:]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for these settings (read from the environment when omitted)."""
     settings = settings or get_settings()
@@ -107,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=settings.api_prefix)
     for router in (health.router, share.router, ogc.router, map.router, docs.router):
         app.include_router(router)
+    _hot_reads_early(app, f"{settings.api_prefix}/stations")
     document_query_models(app)
     _link_operations(app)
     if settings.cors_origins:

@@ -5,10 +5,13 @@ Every request is rate-limited per key (429 with Retry-After) and counted per par
 """
 
 import uuid
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlmodel import Session
 
 from api.deps import (
     OptionalPrincipalDep,
@@ -20,6 +23,7 @@ from api.deps import (
     strict_query,
 )
 from api.errors import problem_responses
+from domain.access.models import Principal
 from domain.errors import InvalidQuery
 from domain.sharing import feed, service
 from domain.sharing.models import ShareGrantPublic, ShareGrantWrite, UsagePublic
@@ -32,12 +36,31 @@ ERRORS = problem_responses(400, 401, 403, 404, 429)
 MEDIA = {"geojson": GEOJSON, "json": "application/json", "csv": "text/csv; charset=utf-8", "wmdr": XML}
 
 
-def guard(request: Request, session: PrimarySessionDep, principal: OptionalPrincipalDep) -> None:
-    """Apply the per-key (or per-address) rate limit, then count the partner's request (on the primary)."""
+def admit(request: Request, session: Session, principal: Principal) -> None:
+    """Apply the per-key (or per-address) rate limit and count the partner's request: one statement on the primary."""
     client = request.client.host if request.client else "unknown"
     identity = f"key:{principal.key_id}" if principal.key_id else f"addr:{client}"
     per_minute = request.app.state.settings.rate_limit_per_minute
     service.admit_request(session, principal=principal, identity=identity, per_minute=per_minute)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def admits_itself(handler: F) -> F:
+    """Mark a route whose handler calls `admit` first thing, in its own worker thread.
+
+    The hottest reads (one OGC item, one shared station, an OGC page) save a threadpool hop so;
+    their query parameters are checked before the rate limit counts them.
+    """
+    handler.admits_itself = True  # type: ignore[attr-defined]
+    return handler
+
+
+async def guard(request: Request, session: PrimarySessionDep, principal: OptionalPrincipalDep) -> None:
+    """Admit every request of the router (rate limit and usage), in a worker thread unless its handler does."""
+    if not getattr(request.scope.get("endpoint"), "admits_itself", False):
+        await run_in_threadpool(admit, request, session, principal)
 
 
 router = APIRouter(prefix="/share/v1", tags=["share"], dependencies=[Depends(strict_query), Depends(guard)])
@@ -78,11 +101,13 @@ def list_shared_stations(
 @router.get(
     "/stations/{station_id}", summary="One station of the partner's view", responses=ERRORS | {304: {}}
 )
+@admits_itself
 def get_shared_station(
-    request: Request, session: SessionDep, principal: PrincipalDep, station_id: uuid.UUID,
-    f: Literal["json", "geojson", "wmdr"] | None = None,
+    request: Request, session: ReadSessionDep, primary: PrimarySessionDep, principal: PrincipalDep,
+    station_id: uuid.UUID, f: Literal["json", "geojson", "wmdr"] | None = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:  # fmt: skip
+    admit(request, primary, principal)
     fmt = _format(request, f, ("json", "geojson", "wmdr"), "json")
     body = service.get_shared_station(session, principal=principal, station_id=station_id, fmt=fmt)  # type: ignore[arg-type]
     tag = etag_of(body)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Identity,
     Integer,
     SmallInteger,
     String,
@@ -111,3 +112,11 @@ class UsagePublic(BaseModel):
     organization: str
     day: date
     requests: int
+
+
+class SharedStationTally(SQLModel, table=True):
+    """Signed changes whose sum is the number of public-scope stations, appended by triggers on station."""
+
+    __tablename__ = "shared_station_tally"
+    id: int | None = DbField(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
+    delta: int = DbField(sa_column=Column(BigInteger, nullable=False))

@@ -1,8 +1,9 @@
 """OGC API - Features use cases: pages and single features of the stations and zones collections.
 
-numberMatched is given only when it is cheap: counting stops at NUMBER_MATCHED_CAP rows, and when
-more match it is left out (OGC allows that), so a page never pays for counting a million stations.
-A first page that holds every match is its own count.
+numberMatched is given only when it costs no second scan: a first page that holds every match is
+its own count, and the number of all public stations (no bbox, datetime or filter; anonymous, or
+an agreement covering all public data) is maintained by triggers (migration 0013) and given while
+under NUMBER_MATCHED_CAP. Otherwise it is left out (OGC makes it optional).
 """
 
 import json
@@ -13,12 +14,12 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
-from domain.access.models import Principal
+from domain.access.models import Principal, Role
 from domain.cql.queries import filter_condition
 from domain.cql.rules import Filter, Queryable, parse_filter
 from domain.crs.rules import CRS84, SUPPORTED, Crs, bbox_to_crs84, parse_crs, to_crs84
 from domain.errors import InvalidQuery, NotFound
-from domain.sharing import queries
+from domain.sharing import queries, read_queries
 from domain.sharing.ogc_docs import COLLECTIONS
 from domain.sharing.rules import (
     Box,
@@ -34,6 +35,8 @@ from domain.sharing.service import reader_scope
 from domain.station.filters import STATION_QUERYABLES, parse_station_cql
 from domain.station.reads import station_cql_columns
 
+# The maintained number is given below this (as the capped count it replaces was): a client paging
+# through a small collection learns its size; a large one is paged without it.
 NUMBER_MATCHED_CAP = 1_000
 
 
@@ -66,7 +69,7 @@ class ItemsQuery:
 class ItemsPage:
     """A page of features as GeoJSON text, the next cursor, and numberMatched when cheap."""
 
-    features: list[str]
+    features: list[bytes]
     next_cursor: str | None
     number_matched: int | None
 
@@ -203,64 +206,62 @@ def _condition(collection_id: str, q: ItemsQuery) -> ColumnElement[bool] | None:
     return filter_condition(q.cql, columns)
 
 
-def _count(session: Session, principal: Principal, collection_id: str, q: ItemsQuery) -> int | None:
-    cond = _condition(collection_id, q)
-    if collection_id == "zones":
-        n = queries.count_zones_upto(
-            session, boxes=q.boxes, period=q.period, cap=NUMBER_MATCHED_CAP, condition=cond
-        )
-    else:
-        scope = reader_scope(session, principal)
-        n = queries.count_stations_upto(
-            session, scope, boxes=q.boxes, period=q.period, cap=NUMBER_MATCHED_CAP, condition=cond
-        )
-    return n if n < NUMBER_MATCHED_CAP else None
-
-
-def list_items(session: Session, *, principal: Principal, collection_id: str, query: ItemsQuery) -> ItemsPage:
-    """Return one page of a collection's features visible to the reader."""
-    check_collection(collection_id)
-    queries.for_short_queries(session)
-    q = query
+def _rows(session: Session, principal: Principal, collection_id: str, q: ItemsQuery) -> list[Any]:
     cond = _condition(collection_id, q)
     if collection_id == "zones":
         stmt = queries.select_zone_page(
             after=q.after, limit=q.limit, boxes=q.boxes, period=q.period, condition=cond
         )
-    else:
-        scope = reader_scope(session, principal)
-        stmt = queries.select_station_page(
-            scope, after=q.after, limit=q.limit, geojson=True, boxes=q.boxes, period=q.period,
-            condition=cond, sort=q.sort, after_value=q.after_value,
-        )  # fmt: skip
-    rows = session.execute(stmt).all()
+        return [(code, text.encode(), code) for code, text in session.execute(stmt).all()]
+    return read_queries.select_station_page_rows(
+        session, reader_scope(session, principal), after=q.after, limit=q.limit, geojson=True,
+        boxes=q.boxes, period=q.period, condition=cond, sort=q.sort, after_value=q.after_value,
+    )  # fmt: skip
+
+
+def list_items(session: Session, *, principal: Principal, collection_id: str, query: ItemsQuery) -> ItemsPage:
+    """Return one page of a collection's features visible to the reader (one statement for stations).
+
+    numberMatched only when it costs no count: a first page that holds every match, or, for all
+    public stations unfiltered, the maintained tally.
+    """
+    check_collection(collection_id)
+    q = query
+    rows = _rows(session, principal, collection_id, q)
     more = len(rows) > q.limit
     rows = rows[: q.limit]
-    if q.after is None and not more:
-        matched: int | None = len(rows)
-    else:
-        matched = _count(session, principal, collection_id, q)
-    last: Any = rows[-1] if rows else None
+    matched = len(rows) if q.after is None and not more else None
+    if matched is None and rows and len(rows[0]) > 3 and rows[0][3] is not None:
+        tally = int(rows[0][3])  # maintained (migration 0013), not counted
+        matched = tally if tally < NUMBER_MATCHED_CAP else None
     cursor = None
     if more:
+        last = rows[-1]
         cursor = encode_token("s1" if q.sort else "o1", json.dumps([last[2] if q.sort else None, last[0]]))
     return ItemsPage(features=[r[1] for r in rows], next_cursor=cursor, number_matched=matched)
 
 
-def get_item(session: Session, *, principal: Principal, collection_id: str, feature_id: str) -> str:
-    """Return one feature as GeoJSON text; FeatureNotFound alike for unseen, missing or malformed ids."""
+def get_item(session: Session, *, principal: Principal, collection_id: str, feature_id: str) -> bytes:
+    """Return one feature as GeoJSON (UTF-8); FeatureNotFound alike for unseen, missing or malformed ids.
+
+    A station is one statement: the public scope, or for a partner its agreement read in the same SQL.
+    """
     check_collection(collection_id)
-    found: str | None = None
+    found: bytes | None = None
     if collection_id == "zones":
-        found = queries.select_zone_text(session, feature_id)
+        text = queries.select_zone_text(session, feature_id)
+        found = text.encode() if text is not None else None
     else:
         try:
             station_id = uuid.UUID(feature_id)
         except ValueError:
             station_id = None
         if station_id is not None:
-            scope = reader_scope(session, principal)
-            found = queries.select_station_text(session, scope, station_id, geojson=True)
+            partner = principal.role is Role.partner and principal.organization is not None
+            organization = principal.organization if partner else None
+            found = read_queries.select_station_bytes(
+                session, station_id, organization=organization, geojson=True
+            )
     if found is None:
         raise FeatureNotFound(f"no feature '{feature_id}' in {collection_id}")
     return found

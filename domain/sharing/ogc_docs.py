@@ -1,6 +1,5 @@
 """OGC API - Features documents: landing page, conformance, collections, feature collections, links."""
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,7 +114,7 @@ def items_headers(self_url: str, collection_url: str, crs: Crs) -> dict[str, str
     return {"Content-Crs": f"<{crs.uri}>", "Link": ", ".join(links)}
 
 
-def reshape(features: list[str], crs: Crs, properties: tuple[str, ...] | None) -> list[str]:
+def reshape(features: list[bytes], crs: Crs, properties: tuple[str, ...] | None) -> list[bytes]:
     """Return features in another CRS and/or with only some properties (unchanged when neither)."""
     if crs.uri == CRS84 and properties is None:
         return features
@@ -126,7 +125,7 @@ def reshape(features: list[str], crs: Crs, properties: tuple[str, ...] | None) -
             f["geometry"] = transform_geometry(f["geometry"], SUPPORTED[CRS84], crs)
         if properties is not None:
             f["properties"] = {k: v for k, v in (f.get("properties") or {}).items() if k in properties}
-        out.append(orjson.dumps(f).decode())
+        out.append(orjson.dumps(f))
     return out
 
 
@@ -139,28 +138,34 @@ def collections(base: str) -> dict[str, Any]:
 
 
 def feature_collection(
-    features: list[str], *, self_url: str, next_url: str | None, number_matched: int | None,
+    features: list[bytes], *, self_url: str, next_url: str | None, number_matched: int | None,
     crs: Crs = SUPPORTED[CRS84], properties: tuple[str, ...] | None = None,
-) -> str:  # fmt: skip
-    """Return a GeoJSON FeatureCollection around pre-serialized features, with OGC links and counts."""
+) -> bytes:  # fmt: skip
+    """Return a GeoJSON FeatureCollection around pre-serialized features (UTF-8), with OGC links and counts.
+
+    The features' bytes go through as the database gave them unless a CRS or properties reshape them.
+    """
     features = reshape(features, crs, properties)
     links = [link(self_url, "self", GEOJSON, "This page")]
     if next_url:
         links.append(link(next_url, "next", GEOJSON, "Next page"))
     stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     matched = f',"numberMatched":{number_matched}' if number_matched is not None else ""
+    tail = f'],"timeStamp":"{stamp}"{matched},"numberReturned":{len(features)},"links":'
     return (
-        '{"type":"FeatureCollection","features":[' + ",".join(features) + "]"
-        + f',"timeStamp":"{stamp}"{matched},"numberReturned":{len(features)},"links":'
-        + json.dumps(links) + "}"
-    )  # fmt: skip
+        b'{"type":"FeatureCollection","features":['
+        + b",".join(features)
+        + tail.encode()
+        + orjson.dumps(links)
+        + b"}"
+    )
 
 
-def feature(text: str, *, self_url: str, collection_url: str, crs: Crs = SUPPORTED[CRS84]) -> str:
-    """Return one pre-serialized Feature with its self and collection links added."""
+def feature(text: bytes, *, self_url: str, collection_url: str, crs: Crs = SUPPORTED[CRS84]) -> bytes:
+    """Return one pre-serialized Feature (UTF-8) with its self and collection links added."""
     text = reshape([text], crs, None)[0]
     links = [
         link(self_url, "self", GEOJSON, "This feature"),
         link(collection_url, "collection", JSON, "The collection"),
     ]
-    return text.rstrip()[:-1] + ',"links":' + json.dumps(links) + "}"
+    return text.rstrip()[:-1] + b',"links":' + orjson.dumps(links) + b"}"

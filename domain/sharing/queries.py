@@ -1,6 +1,5 @@
 """All sharing SQL: scope conditions, partner and OGC pages, zones, the feed horizon (pages: feed_queries), agreements, usage."""
 
-import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -21,10 +20,10 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
+from domain.db.fetch import fetch_rows
 from domain.db.spatial import envelope
 from domain.province.models import Province
 from domain.sharing.models import ShareGrant, ShareUsage
@@ -137,20 +136,6 @@ def select_station_page(
     return select(S.national_code, body, cast(sort_col, Text)).select_from(joined).order_by(*_order(sort))
 
 
-def count_stations_upto(
-    session: Session, scope: Scope, *, boxes: list[Box] | None, period: Period | None, cap: int,
-    condition: ColumnElement[bool] | None = None,
-) -> int:  # fmt: skip
-    """Return how many in-scope stations match, counting no further than `cap` (so it stays cheap)."""
-    inner = select(literal(1)).select_from(Station.__table__).where(scope_condition(scope))  # type: ignore[attr-defined]
-    if boxes:
-        inner = inner.where(_boxes_condition(S.location, boxes, points=True))
-    if condition is not None:
-        inner = inner.where(condition)
-    inner = inner.where(*_period_conditions(S.updated_at, period)).limit(cap)
-    return int(session.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
-
-
 # Page queries are short and run many at once: JIT compilation cost them 50-900 ms at 1M stations,
 # and parallel workers only fight the other requests for the same cores.
 SHORT_QUERIES = text(
@@ -161,15 +146,6 @@ SHORT_QUERIES = text(
 def for_short_queries(session: Session) -> None:
     """Plan this transaction's queries as short ones: no JIT, no parallel workers."""
     session.execute(SHORT_QUERIES)
-
-
-def select_station_text(
-    session: Session, scope: Scope, station_id: uuid.UUID, *, geojson: bool
-) -> str | None:
-    """Return one in-scope station as JSON text, or None when missing or out of scope."""
-    stmt = select(cast(station_sql(geojson=geojson), Text)).where(S.id == station_id, scope_condition(scope))
-    value = session.execute(stmt).scalar()
-    return str(value) if value is not None else None
 
 
 def _zone_feature() -> ColumnElement[Any]:
@@ -202,20 +178,6 @@ def select_zone_page(
     if after is not None:
         stmt = stmt.where(Z.code > after)
     return stmt.order_by(Z.code).limit(limit + 1)
-
-
-def count_zones_upto(
-    session: Session, *, boxes: list[Box] | None, period: Period | None, cap: int,
-    condition: ColumnElement[bool] | None = None,
-) -> int:  # fmt: skip
-    """Return how many zones match, counting no further than `cap`."""
-    inner = select(literal(1)).select_from(PriorityZone.__table__)  # type: ignore[attr-defined]
-    if boxes:
-        inner = inner.where(_boxes_condition(Z.geom, boxes))
-    if condition is not None:
-        inner = inner.where(condition)
-    inner = inner.where(*_period_conditions(Z.updated_at, period)).limit(cap)
-    return int(session.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
 
 
 def select_zone_text(session: Session, code: str) -> str | None:
@@ -281,16 +243,6 @@ def unknown_provinces(session: Session, codes: list[str]) -> list[str]:
     return [c for c in codes if c not in known]
 
 
-def count_request(session: Session, organization: str, day: date) -> None:
-    """Add one request to an organization's count for the day (an upsert)."""
-    table = ShareUsage.__table__  # type: ignore[attr-defined]
-    stmt = pg_insert(table).values(organization=organization, day=day, requests=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["organization", "day"], set_={"requests": table.c.requests + 1}
-    )
-    session.execute(stmt)
-
-
 def select_usage(session: Session, organization: str | None, since: date) -> list[ShareUsage]:
     """Return usage rows since a day, for one organization or all, newest first."""
     stmt = orm_select(ShareUsage).where(col(ShareUsage.day) >= since)
@@ -334,3 +286,62 @@ def hit_rate_window(session: Session, identity: str, limit: int) -> tuple[int | 
 def delete_old_rate_windows(session: Session) -> None:
     """Delete the minutes no rate decision reads any more."""
     session.execute(RATE_SWEEP)
+
+
+# The guard of /share/v1 and /ogc in one statement, run alone in autocommit (no BEGIN, no COMMIT
+# round trip): RATE_HIT's sliding window, and the partner's request counted for the day only when
+# the rate admitted it. synchronous_commit is off for this statement's own transaction (read at its
+# commit, so a set_config inside it applies): the commit does not wait for the WAL flush. That is
+# sound here: rate_window is UNLOGGED (a crash empties it anyway, and its changes write no WAL), and
+# a crash can lose at most the last ~0.6 s (3 x wal_writer_delay) of usage increments, statistics
+# that are never read back to decide anything. Nothing can be half-applied: the statement is atomic.
+ADMIT = """
+WITH quiet AS (SELECT set_config('synchronous_commit', 'off', true) AS s
+), win AS (
+    SELECT floor(t / 60)::bigint AS n, (t - floor(t / 60) * 60) / 60 AS frac
+    FROM (SELECT extract(epoch FROM clock_timestamp())::float8 AS t) now_
+), prior AS (
+    SELECT win.n, win.frac, coalesce((SELECT r.hits FROM rate_window r
+        WHERE r.identity = %(identity)s AND r.window_no = win.n - 1), 0) * (1 - win.frac) AS carried
+    FROM win
+), up AS (
+    INSERT INTO rate_window AS w (identity, window_no, hits)
+    SELECT %(identity)s, prior.n, 1 FROM prior, quiet WHERE prior.carried + 1 <= %(limit)s
+    ON CONFLICT (identity, window_no) DO UPDATE SET hits = w.hits + 1
+        WHERE w.hits + 1 + (SELECT carried FROM prior) <= %(limit)s
+    RETURNING w.hits
+), used AS (
+    INSERT INTO share_usage AS u (organization, day, requests)
+    SELECT CAST(%(organization)s AS varchar), CAST(%(day)s AS date), 1 FROM up
+    WHERE CAST(%(organization)s AS varchar) IS NOT NULL
+    ON CONFLICT (organization, day) DO UPDATE SET requests = u.requests + 1
+    RETURNING 1
+)
+SELECT (SELECT hits FROM up), (SELECT frac FROM prior), (SELECT count(*) FROM used)
+"""
+
+
+def admit(
+    session: Session, *, identity: str, limit: int, organization: str | None, day: date
+) -> tuple[int | None, float]:
+    """Count a request of `identity` if under `limit`, and the organization's for `day` then.
+
+    Returns its count this minute (None when refused, and then nothing is counted) and how much of
+    the minute has passed (0..1). One statement on the driver's cursor.
+    """
+    values = {"identity": identity, "limit": limit, "organization": organization, "day": day}
+    counted, elapsed, _ = fetch_rows(session, ADMIT, values)[0]
+    return (None if counted is None else int(counted)), float(elapsed)
+
+
+# Fold the appended deltas into one row: rows appended meanwhile by other transactions are not in
+# the DELETE's snapshot, so they stay and the sum is unchanged.
+COMPACT_TALLY = text(
+    "WITH gone AS (DELETE FROM shared_station_tally WHERE (SELECT count(*) > 1 FROM shared_station_tally) "
+    "RETURNING delta) INSERT INTO shared_station_tally (delta) SELECT sum(delta) FROM gone HAVING count(*) > 0"
+)
+
+
+def compact_tally(session: Session) -> None:
+    """Replace the public-scope tally's deltas by their sum."""
+    session.execute(COMPACT_TALLY)

@@ -10,6 +10,7 @@ request. bench/RESULTS.md records its cost per request.
 
 import math
 import time
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
@@ -19,9 +20,15 @@ from domain.sharing import queries
 SWEEP_EVERY_S = 60.0
 
 
-def check_rate(session: Session, *, identity: str, per_minute: int) -> None:
-    """Count one request of `identity`, or raise TooManyRequests (with retry_after seconds). No commit."""
-    counted, elapsed = queries.hit_rate_window(session, identity, per_minute)
+def check_rate(session: Session, *, identity: str, per_minute: int, organization: str | None = None) -> None:
+    """Count one request of `identity` (and of `organization` today, UTC), or raise TooManyRequests.
+
+    One statement (queries.admit); the refused request is counted nowhere. No commit.
+    """
+    day = datetime.now(UTC).date()
+    counted, elapsed = queries.admit(
+        session, identity=identity, limit=per_minute, organization=organization, day=day
+    )
     if counted is not None:
         return
     retry_after = max(1, math.ceil((1 - elapsed) * 60))
@@ -31,7 +38,8 @@ def check_rate(session: Session, *, identity: str, per_minute: int) -> None:
 
 
 class RateWindowSweeper:
-    """A chore of the replication monitor: delete old minutes, at most once every SWEEP_EVERY_S."""
+    """A chore of the replication monitor: delete old minutes and fold the public-scope tally's
+    appended deltas into one row (migration 0013), at most once every SWEEP_EVERY_S."""
 
     def __init__(self) -> None:
         self._last = -math.inf
@@ -40,5 +48,6 @@ class RateWindowSweeper:
         if time.monotonic() - self._last < SWEEP_EVERY_S:
             return
         queries.delete_old_rate_windows(session)
+        queries.compact_tally(session)
         session.commit()
         self._last = time.monotonic()

@@ -14,7 +14,7 @@ from domain.access.service import get_organization
 from domain.cql.queries import filter_condition
 from domain.cql.rules import Filter
 from domain.errors import AccessDenied, NotFound, RuleViolation
-from domain.sharing import queries, wmdr
+from domain.sharing import queries, read_queries, wmdr
 from domain.sharing.models import ShareGrant, ShareGrantWrite, ShareUsage
 from domain.sharing.ratelimit import check_rate
 from domain.sharing.rules import NO_SCOPE, PUBLIC_SCOPE, Scope, check_grant_policies, grant_scope
@@ -51,8 +51,13 @@ def reader_scope(session: Session, principal: Principal) -> Scope:
     """Return what a reader of public outputs (OGC) sees: a partner its agreement, anyone else public data."""
     if principal.role is not Role.partner or principal.organization is None:
         return PUBLIC_SCOPE
-    grant = queries.select_grant(session, principal.organization)
-    return _scope_of(grant) if grant is not None else NO_SCOPE
+    row = read_queries.select_grant_row(session, principal.organization)
+    if row is None:
+        return NO_SCOPE
+    networks, station_types, provinces, data_policies, updated_at = row
+    return grant_scope(
+        networks, station_types, provinces, data_policies, int(updated_at.timestamp() * 1_000_000)
+    )
 
 
 def partner_scope(session: Session, principal: Principal) -> Scope:
@@ -116,21 +121,19 @@ def end_agreement(session: Session, *, principal: Principal, organization: str) 
     session.commit()
 
 
-def record_request(session: Session, *, principal: Principal) -> None:
-    """Count one request of a partner organization for today (UTC); others are not counted."""
-    if principal.role is Role.partner and principal.organization:
-        queries.count_request(session, principal.organization, datetime.now(UTC).date())
-        session.commit()
-
-
 def admit_request(session: Session, *, principal: Principal, identity: str, per_minute: int) -> None:
     """Apply the shared per-identity rate limit, then count the partner's request (both in the database).
 
     Raises:
         TooManyRequests: past `per_minute` requests in the last minute, across all API processes.
     """
-    check_rate(session, identity=identity, per_minute=per_minute)
-    record_request(session, principal=principal)
+    partner = principal.role is Role.partner and principal.organization
+    check_rate(
+        session,
+        identity=identity,
+        per_minute=per_minute,
+        organization=principal.organization if partner else None,
+    )
     session.commit()
 
 
@@ -156,12 +159,19 @@ def list_usage(
 def get_shared_station(
     session: Session, *, principal: Principal, station_id: uuid.UUID, fmt: ItemFormat
 ) -> bytes:
-    """Return one station of the partner's scope; the same StationNotFound whether unseen or missing."""
-    scope = partner_scope(session, principal)
-    found = queries.select_station_text(session, scope, station_id, geojson=fmt == "geojson")
+    """Return one station of the partner's scope; the same StationNotFound whether unseen or missing.
+
+    One statement reads the station and the agreement together; only a miss looks the agreement up
+    again, to refuse a partner without one (NoSharingAgreement) rather than answer 404.
+    """
+    require_role(principal, Role.partner)
+    found = read_queries.select_station_bytes(
+        session, station_id, organization=str(principal.organization), geojson=fmt == "geojson"
+    )
     if found is None:
+        partner_scope(session, principal)
         raise StationNotFound(f"no station {station_id}", station_id=str(station_id))
-    return wmdr.render_station(json.loads(found)) if fmt == "wmdr" else found.encode()
+    return wmdr.render_station(json.loads(found)) if fmt == "wmdr" else found
 
 
 def _batches(session: Session, scope: Scope, geojson: bool, cql: Filter | None = None) -> Iterator[str]:
