@@ -1,7 +1,7 @@
 """A maintained count of the stations in the public scope, for OGC's numberMatched without a count per page.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-05 12:30:00
 
 `shared_station_tally` holds signed deltas whose sum is the number of stations that are neither
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0009"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
