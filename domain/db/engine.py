@@ -47,7 +47,10 @@ def make_engine(
         connect_args={
             "connect_timeout": settings.db_connect_timeout_s,
             # JIT compiling costs more than these short queries run (55 ms on a bbox page: bench/RESULTS.md)
-            "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c jit=off",
+            # reads (autocommit) are short and many at once: parallel workers only fight the other
+            # requests for the same cores (a 1M bbox page: bench/RESULTS.md, bbox page at 1M)
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c jit=off"
+            + (" -c max_parallel_workers_per_gather=0" if autocommit else ""),
             "application_name": "hydromet",
             # text arrives as UTF-8 whatever PGCLIENTENCODING says: station pages pass it on as bytes
             "client_encoding": "UTF8",
