@@ -1,6 +1,6 @@
 """OGC API - Features: this API against tipg and pygeoapi, its OGC and share paths against its registry's, and the feed.
 
-    .venv/bin/python -m bench.bench_ogc --db10k URL --db1m URL [--seconds 10] [--no-feed] [--report-only]
+    .venv/bin/python -m bench.bench_ogc --db10k URL --db1m URL [--seconds 10] [--report-only]
 
 The three servers read the same PostGIS table in the same database in the same run (any port: the
 database's is taken from its URL, the servers get free ones; tipg and pygeoapi are installed by
@@ -15,9 +15,9 @@ attribute filter (`network = 'national' AND elevation_m > 100`); a CQL2 spatial 
 (crs=EPSG:3405; tipg serves no other CRS than WGS84, so it has no cell there). Then this API's own
 paths for the same rows: one registry station (/api/v1/stations/{id}, admin key) against one OGC
 item (public) and one share item (partner key); the registry page of 100 (GeoJSON) against the OGC
-page and the share page. Then, at the largest size, a partner follows /share/v1/changes from zero
-with pages of 10,000 until caught up: time, events, and the peak memory of the server workers and
-of the client.
+page, public and with a partner key (a partner's pages are OGC pages of its agreement:
+/share/v1/stations is one streamed export, not paged). The partners' full change-feed sync is bench/bench_feed.py's (`## Change
+feed`), run in the same session.
 """
 
 import argparse
@@ -33,7 +33,7 @@ import httpx
 
 from bench.harness import Stats, check_paths, load_average, machine, progress, replace_section, save_json
 from bench.ogc_report import report
-from bench.ogc_servers import feed_sync, partner_key, samples, servers, wrk
+from bench.ogc_servers import partner_key, samples, servers, wrk
 from domain.db.engine import sqlalchemy_url
 from domain.sharing.rules import encode_token
 
@@ -48,7 +48,7 @@ OWN_CASES = {  # case -> (path kind, key)
     "one share item (partner key)": ("share item", "partner"),
     "registry page of 100 (GeoJSON, admin key)": ("registry page", "admin"),
     "OGC page of 100 (public)": ("ogc page", None),
-    "share page of 100 (partner key)": ("share page", "partner"),
+    "partner page of 100 (OGC, partner key)": ("ogc page", "partner"),
 }
 ITEMS = {"this API": "/ogc/collections/stations/items", "tipg": "/collections/public.ogc_station/items",
          "pygeoapi": "/collections/stations/items"}  # fmt: skip
@@ -105,7 +105,6 @@ def own_paths(kind: str, s: dict[str, Any]) -> list[str]:
         "share item": [f"/share/v1/stations/{i}" for i in s["ids"]],
         "registry page": ["/api/v1/stations?f=geojson&limit=100"],
         "ogc page": [f"{ITEMS['this API']}?limit=100"],
-        "share page": ["/share/v1/stations?limit=100"],
     }[kind]
 
 
@@ -204,14 +203,13 @@ def _encode(sizes: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
-    """Run the comparison at each size, then the feed sync, and write RESULTS.md."""
+    """Run the comparison at each size and write RESULTS.md."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--db10k")
     parser.add_argument("--db1m")
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--no-feed", action="store_true", help="keep the feed result of an earlier run")
     parser.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md from ogc.json")
     args = parser.parse_args()
     stored = ROOT / "bench" / "results" / "ogc.json"
@@ -219,7 +217,7 @@ def main() -> int:
         saved = json.loads(stored.read_text())
         replace_section(
             "OGC API - Features",
-            report(saved["machine"], _decode(saved["sizes"]), saved["feed"], __doc__, args.seconds),
+            report(saved["machine"], _decode(saved["sizes"]), __doc__, args.seconds),
         )
         return 0
     rng, facts = random.Random(704), machine()
@@ -228,10 +226,8 @@ def main() -> int:
         for label, url in (("10k", args.db10k), ("1M", args.db1m)):
             if url:
                 sizes[label] = run_size(label, url, args.seconds, Path(tmp), rng)
-    old = json.loads(stored.read_text()).get("feed") if stored.exists() else None
-    feed = old if args.no_feed or not args.db1m else feed_sync(args.db1m) | {"date": facts["date"]}
-    save_json(stored, {"machine": facts, "sizes": _encode(sizes), "feed": feed})
-    replace_section("OGC API - Features", report(facts, sizes, feed, __doc__, args.seconds))
+    save_json(stored, {"machine": facts, "sizes": _encode(sizes)})
+    replace_section("OGC API - Features", report(facts, sizes, __doc__, args.seconds))
     progress("wrote bench/RESULTS.md (## OGC API - Features) and bench/results/ogc.json")
     return 0
 

@@ -11,9 +11,8 @@ OWN_REFERENCE = {
     "one OGC item (public)": ("one registry station (admin key)", 1.0),
     "one share item (partner key)": ("one registry station (admin key)", 1.0),
     "OGC page of 100 (public)": ("registry page of 100 (GeoJSON, admin key)", 0.8),
-    "share page of 100 (partner key)": ("registry page of 100 (GeoJSON, admin key)", 0.8),
+    "partner page of 100 (OGC, partner key)": ("registry page of 100 (GeoJSON, admin key)", 0.8),
 }
-FEED_SECONDS = 60.0
 
 
 def cell(stats: Stats | None) -> str:
@@ -95,30 +94,7 @@ def own_table(label: str, data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def feed_table(feed: dict[str, Any]) -> list[str]:
-    """Return the full-sync table."""
-    limit = feed.get("limit", 1000)
-    verdict = "met" if feed["seconds"] < FEED_SECONDS else "NOT met"
-    idle = feed.get("idle_p50_ms")
-    return [
-        "### Full change-feed sync, 1,000,000 stations", "",
-        f"A partner whose agreement covers all public data follows `/share/v1/changes?limit={limit}` from zero "
-        "until an empty page (one revision per station; every request authenticated, rate-checked and counted), "
-        f"then polls the idle feed 200 times. Run: {feed.get('date', 'an earlier run')}. Client peak RSS is the "
-        "whole benchmark process, which keeps the set of station ids it was told to hold. Idle poll: wall time "
-        "at the client, one client, so an upper bound of the server's time.", "",
-        "| events | pages | seconds | events/s | stations in the copy | server worker peak RSS MB "
-        "| client peak RSS MB | idle poll p50 ms | idle poll p95 ms | target < 60 s |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-        f"| {feed['events']:,} | {feed['pages']} | {feed['seconds']:.1f} | {feed['events'] / feed['seconds']:,.0f} "
-        f"| {feed['stations']:,} | {feed['server_peak_mb']:.0f} | {feed['client_peak_mb']:.0f} "
-        f"| {idle if idle is None else f'{idle:.2f}'} | {feed.get('idle_p95_ms', 'n/a')} | {verdict} |",
-    ]  # fmt: skip
-
-
-def report(
-    facts: dict[str, str], sizes: dict[str, Any], feed: dict[str, Any] | None, doc: str, seconds: int = 10
-) -> str:
+def report(facts: dict[str, str], sizes: dict[str, Any], doc: str, seconds: int = 10) -> str:
     """Return the `## OGC API - Features` section."""
     parts = [
         f"Date: {facts['date']}. Machine: {facts['cpu']}, {facts['cores']} cores, {facts['memory']} RAM, "
@@ -133,6 +109,4 @@ def report(
     ]  # fmt: skip
     for label, data in sizes.items():
         parts += ["", *peer_table(label, data, seconds), "", *own_table(label, data)]
-    if feed is not None:
-        parts += ["", *feed_table(feed)]
     return "\n".join(parts)

@@ -10,7 +10,6 @@ import json
 import os
 import random
 import re
-import resource
 import signal
 import socket
 import subprocess
@@ -24,7 +23,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from bench.harness import LUA, Stats, progress
+from bench.harness import LUA, Stats
 from bench.peers import venv_of
 from domain.db.engine import libpq_url, sqlalchemy_url
 
@@ -248,46 +247,3 @@ def peak_rss_mb(pid: int) -> float:
         status = Path(f"/proc/{child}/status").read_text()
         peaks += [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM")]
     return max(peaks)
-
-
-def idle_polls(client: httpx.Client, after: str, polls: int = 200) -> dict[str, float]:
-    """Poll a caught-up feed `polls` times at one client; return p50/p95 wall time in ms."""
-    times = []
-    for _ in range(polls):
-        t0 = time.perf_counter()
-        r = client.get("/share/v1/changes", params={"after": after})
-        times.append((time.perf_counter() - t0) * 1000)
-        r.raise_for_status()
-        assert not r.json()["items"], "the feed was not idle"
-    times.sort()
-    return {"idle_p50_ms": times[len(times) // 2], "idle_p95_ms": round(times[len(times) * 95 // 100], 2)}
-
-
-def feed_sync(url: str, limit: int = 10_000) -> dict[str, Any]:
-    """Follow the change feed from zero to the end as a partner; time it and take peak memories."""
-    key, events, pages = partner_key(url), 0, 0
-    copy: set[str] = set()
-    port = free_port()
-    cmd = uvicorn(str(ROOT / ".venv"), "api.main:create_app", port, "--factory")
-    with serve(cmd, api_env(url), port, "/ogc/conformance") as proc:
-        headers, after = {"Authorization": f"Bearer {key}"}, None
-        start = time.perf_counter()
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=300) as client:
-            while True:
-                r = client.get(
-                    "/share/v1/changes", params={"limit": limit} | ({"after": after} if after else {})
-                )
-                r.raise_for_status()
-                body, pages = r.json(), pages + 1
-                for e in body["items"]:
-                    (copy.add if e["op"] == "upsert" else copy.discard)(e["station_id"])
-                events, after = events + len(body["items"]), body["next_cursor"]
-                if not body["items"]:
-                    break
-            elapsed = time.perf_counter() - start
-            idle = idle_polls(client, after)
-        server_mb = peak_rss_mb(proc.pid)
-    client_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    progress(f"feed sync: {events:,} events in {pages} pages, {elapsed:.1f} s; {len(copy):,} stations")
-    return {"events": events, "pages": pages, "seconds": elapsed, "stations": len(copy), "limit": limit, **idle,
-            "server_peak_mb": server_mb, "client_peak_mb": client_mb}  # fmt: skip
