@@ -28,6 +28,10 @@ def libpq_url(url: str) -> str:
     return "postgresql://" + sqlalchemy_url(url)[len("postgresql+psycopg://") :]
 
 
+# psycopg's count of executions before it prepares a statement by itself (None would forbid prepare=True too)
+NEVER_AUTOMATICALLY = 2**31 - 1
+
+
 def make_engine(
     settings: Settings, *, pool_size: int | None = None, autocommit: bool = False, url: str | None = None
 ) -> Engine:
@@ -54,8 +58,10 @@ def make_engine(
             "application_name": "hydromet",
             # text arrives as UTF-8 whatever PGCLIENTENCODING says: station pages pass it on as bytes
             "client_encoding": "UTF8",
-            # never server-side prepared: a generic plan ignores how selective a bbox or filter is
-            "prepare_threshold": None,
+            # server-side prepared only when asked (fetch_rows(prepare=True): statements of one fixed
+            # shape, like the rate limit or one station by id); never automatically: a generic plan
+            # ignores how selective a bbox or filter is
+            "prepare_threshold": NEVER_AUTOMATICALLY,
         },
         **options,
     )

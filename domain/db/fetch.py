@@ -9,7 +9,12 @@ from sqlmodel import Session
 
 
 def fetch_rows(
-    session: Session, sql: str, values: Mapping[str, Any], *, text_as_bytes: bool = False
+    session: Session,
+    sql: str,
+    values: Mapping[str, Any],
+    *,
+    text_as_bytes: bool = False,
+    prepare: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Return every row of `sql` run with `values` on the session's connection, as plain tuples.
 
@@ -22,6 +27,10 @@ def fetch_rows(
     With `text_as_bytes`, `text` columns come back as the database's UTF-8 bytes: JSON built by
     the database goes into a response without being decoded and encoded again (~0.1 ms for a page
     of 100 stations).
+
+    With `prepare`, the statement is prepared on the connection at its first run and reused after:
+    only for statements of one fixed shape whose best plan does not depend on the values (the rate
+    limit, one station by id), where planning is most of the cost (~0.2 ms of a 0.4 ms statement).
     """
     if session.autoflush:
         session.flush()
@@ -33,7 +42,7 @@ def fetch_rows(
         with driver.cursor() as cursor:
             if text_as_bytes:  # binary results: a text value's bytes are its UTF-8 text as it is
                 cursor.adapters.register_loader("text", ByteaBinaryLoader)
-            cursor.execute(sql, values, binary=text_as_bytes)
+            cursor.execute(sql, values, binary=text_as_bytes, prepare=prepare)
             rows: list[tuple[Any, ...]] = cursor.fetchall()
             return rows
     except base_error as exc:

@@ -330,7 +330,7 @@ def admit(
     the minute has passed (0..1). One statement on the driver's cursor.
     """
     values = {"identity": identity, "limit": limit, "organization": organization, "day": day}
-    counted, elapsed, _ = fetch_rows(session, ADMIT, values)[0]
+    counted, elapsed, _ = fetch_rows(session, ADMIT, values, prepare=True)[0]
     return (None if counted is None else int(counted)), float(elapsed)
 
 

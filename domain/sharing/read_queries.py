@@ -146,12 +146,26 @@ def _page(keys: Select[Any], sort: Sort | None, geojson: bool, counted: bool = F
     return select(*columns).select_from(joined).order_by(*_order(sort))
 
 
+def _direct_page(keys: Select[Any], geojson: bool) -> Select[Any]:
+    """Return the page in one index scan in code order: JSON for the first limit + 1 rows in scope.
+
+    For all public stations unfiltered, nearly every row of the code index is in scope, so the keys
+    gain nothing by being chosen first (bench/RESULTS.md, OGC API - Features).
+    """
+    body = sql_cast(station_sql(geojson=geojson), Text)
+    page = keys.with_only_columns(S.national_code, body, sql_cast(S.national_code, String), TALLY)
+    return page.order_by(S.national_code).limit(bindparam("limit", type_=Integer))
+
+
 @lru_cache(maxsize=256)
 def _page_sql(
     shape: ScopeShape, boxes: int, start: bool, end: bool, sort: Sort | None, keyed: bool, geojson: bool
 ) -> tuple[str, dict[str, Any]]:
     counted = shape == PUBLIC_SHAPE and not (boxes or start or end)
-    return _compiled(_page(_keys(shape, boxes, start, end, sort, keyed), sort, geojson, counted))
+    keys = _keys(shape, boxes, start, end, sort, keyed)
+    if counted and sort is None:
+        return _compiled(_direct_page(keys, geojson))
+    return _compiled(_page(keys, sort, geojson, counted))
 
 
 def select_station_page_rows(
@@ -211,7 +225,7 @@ def select_station_bytes(
     """Return one station as JSON bytes if it is in the public scope, or in the agreement of `organization`."""
     sql, constants = _one_sql(organization is not None, geojson)
     values = constants | {"id": station_id} | ({"org": organization} if organization is not None else {})
-    rows = fetch_rows(session, sql, values, text_as_bytes=True)
+    rows = fetch_rows(session, sql, values, text_as_bytes=True, prepare=True)
     return bytes(rows[0][0]) if rows else None
 
 

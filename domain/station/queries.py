@@ -318,7 +318,7 @@ def select_station_json(
     """
     kind, who = _visibility(principal)
     sql, constants = _one_station_sql(kind, geojson)
-    rows = fetch_rows(session, sql, constants | who | {"id": station_id})
+    rows = fetch_rows(session, sql, constants | who | {"id": station_id}, prepare=True)
     return (str(rows[0][0]), int(rows[0][1])) if rows else None
 
 
