@@ -1,6 +1,6 @@
 """The OGC and partner station reads' SQL: compiled once per scope shape, run on the driver's cursor.
 
-As for the registry's pages (domain/station/queries.py, bench/RESULTS.md): a statement is built
+As for the registry's pages (domain/station/read_queries.py, bench/RESULTS.md): a statement is built
 and compiled once per combination of what a request asks (the scope's shape, boxes, period, sort,
 keyset), its values are bound per request, and the JSON comes back as the database's UTF-8 bytes.
 A CQL2 filter's statement is its own: compiled per request, not cached.

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
 from domain.access.models import Principal
-from domain.station import queries
+from domain.station import queries, read_queries
 from domain.station.filters import StationFilter, decode_cursor, encode_cursor
 from domain.station.models import RevisionPublic
 from domain.station.service import StationNotFound
@@ -27,7 +27,7 @@ def get_station_json(
     session: Session, *, principal: Principal, station_id: uuid.UUID, geojson: bool = False
 ) -> tuple[str, int]:
     """Return one visible station as JSON text and its revision; StationNotFound also for hidden ones."""
-    found = queries.select_station_json(session, station_id, principal, geojson=geojson)
+    found = read_queries.select_station_json(session, station_id, principal, geojson=geojson)
     if found is None:
         raise StationNotFound(f"no station {station_id}", station_id=str(station_id))
     return found
@@ -44,7 +44,7 @@ def list_stations(
 ) -> JsonPage:
     """Return one keyset page of visible stations matching the filters."""
     after = decode_cursor(cursor) if cursor else None
-    rows = queries.select_station_page_rows(
+    rows = read_queries.select_station_page_rows(
         session, filters, principal, after=after, limit=limit, geojson=geojson
     )
     more = len(rows) > limit
@@ -56,7 +56,7 @@ def list_stations(
 
 def count_stations(session: Session, *, principal: Principal, filters: StationFilter) -> int:
     """Return how many visible stations match."""
-    return queries.count_stations(session, filters, principal)
+    return read_queries.count_stations(session, filters, principal)
 
 
 def station_history(
@@ -85,9 +85,9 @@ def station_as_of(
 
 def station_sql(*, geojson: bool) -> ColumnElement[Any]:
     """Return the SQL expression of one station as API JSON (or a GeoJSON Feature), for other contexts' reads."""
-    return queries.station_feature() if geojson else queries.station_json()
+    return read_queries.station_feature() if geojson else read_queries.station_json()
 
 
 def station_cql_columns() -> dict[str, ColumnElement[Any]]:
     """Return the station column of each queryable, for other contexts' filtered reads."""
-    return queries.cql_columns()
+    return read_queries.cql_columns()

@@ -73,7 +73,7 @@ def insert_issued(session: Session, entry: WigosIssuedId) -> None:
 
 
 def _visible(kind: str) -> str:
-    """Return the visibility condition of a kind (see domain.station.queries: the same rule)."""
+    """Return the visibility condition of a kind (see domain.station.read_queries: the same rule)."""
     if kind == "all":
         return "true"
     if kind == "open_or_own":

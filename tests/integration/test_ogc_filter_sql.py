@@ -11,7 +11,7 @@ from domain.access.models import Principal, Role
 from domain.cql.queries import filter_condition
 from domain.sharing import queries as sharing_queries
 from domain.sharing.rules import PUBLIC_SCOPE
-from domain.station import queries
+from domain.station import read_queries
 from domain.station.filters import StationFilter, parse_station_cql
 from domain.station.models import Station
 from tests.factories import make_station
@@ -40,7 +40,9 @@ def _plan(db: Session, stmt: Select[Any]) -> str:
 def test_filter_text_reaches_the_database_only_as_bound_values() -> None:
     cql = parse_station_cql("name = 'x''; DROP TABLE station; --'", lang=None, crs=None)
     assert cql is not None
-    sql, values = queries.station_page_sql(StationFilter(cql=cql), ADMIN, after=None, limit=10, geojson=False)
+    sql, values = read_queries.station_page_sql(
+        StationFilter(cql=cql), ADMIN, after=None, limit=10, geojson=False
+    )
     assert "DROP" not in sql and "x'; DROP TABLE station; --" in values.values()
 
 
@@ -48,11 +50,13 @@ def test_a_spatial_filter_uses_the_gist_index_on_public_and_registry_pages(db: S
     _many_stations(db, 20_000)
     cql = parse_station_cql(SPATIAL, lang=None, crs=None)
     assert cql is not None
-    condition = filter_condition(cql, queries.cql_columns())
+    condition = filter_condition(cql, read_queries.cql_columns())
     public = sharing_queries.select_station_page(
         PUBLIC_SCOPE, after=None, limit=100, geojson=True, condition=condition
     )
     assert "idx_station_location" in _plan(db, public)
-    sql, values = queries.station_page_sql(StationFilter(cql=cql), ADMIN, after=None, limit=100, geojson=True)
+    sql, values = read_queries.station_page_sql(
+        StationFilter(cql=cql), ADMIN, after=None, limit=100, geojson=True
+    )
     rows = db.connection().exec_driver_sql("EXPLAIN " + sql, values).all()
     assert "idx_station_location" in "\n".join(r[0] for r in rows)

@@ -5,7 +5,7 @@ import uuid
 from sqlmodel import Session
 
 from domain.access.models import SYSTEM, Principal, Role
-from domain.station import queries, reads
+from domain.station import read_queries, reads
 from domain.station.filters import StationFilter
 from tests.factories import make_station
 
@@ -19,19 +19,19 @@ def _point(lon: float, lat: float) -> dict[str, object]:
 def test_one_combination_of_filters_is_compiled_once_and_reused_with_other_values() -> None:
     hue = StationFilter(network=["national"], near=(107.59, 16.46), radius_km=10)
     hanoi = StationFilter(network=["specialized", "national"], near=(105.8, 21.0), radius_km=50)
-    sql_a, values_a = queries.station_page_sql(hue, ADMIN, after=None, limit=100, geojson=True)
-    sql_b, values_b = queries.station_page_sql(hanoi, ADMIN, after=None, limit=100, geojson=True)
+    sql_a, values_a = read_queries.station_page_sql(hue, ADMIN, after=None, limit=100, geojson=True)
+    sql_b, values_b = read_queries.station_page_sql(hanoi, ADMIN, after=None, limit=100, geojson=True)
     assert sql_a is sql_b
     assert (values_a["network"], values_a["near_m"]) == (["national"], 10_000)
     assert (values_b["network"], values_b["near_m"]) == (["specialized", "national"], 50_000)
-    other, _ = queries.station_page_sql(hanoi, ADMIN, after="X", limit=100, geojson=True)
+    other, _ = read_queries.station_page_sql(hanoi, ADMIN, after="X", limit=100, geojson=True)
     assert other != sql_a and "national_code >" in other
 
 
 def test_a_near_circle_without_a_simple_box_is_tested_exactly(db: Session) -> None:
     """Across the antimeridian no lon/lat box holds the circle: the exact test alone must run."""
     far = StationFilter(near=(179.99, 10.0), radius_km=100)
-    sql, values = queries.station_page_sql(far, ADMIN, after=None, limit=10, geojson=False)
+    sql, values = read_queries.station_page_sql(far, ADMIN, after=None, limit=10, geojson=False)
     assert "&&" not in sql and "near_w" not in values
     page = reads.list_stations(db, principal=ADMIN, filters=far, cursor=None, limit=10, geojson=False)
     assert page.items == []

@@ -15,7 +15,7 @@ from domain.access.models import ANONYMOUS, SYSTEM, Principal, Role
 from domain.db.engine import libpq_url
 from domain.settings import get_settings
 from domain.sharing import ogc
-from domain.station import queries, reads
+from domain.station import read_queries, reads
 from domain.station.filters import StationFilter, parse_bbox
 from domain.station.models import Station
 from tests.databases import committed_database
@@ -156,7 +156,7 @@ def test_a_bbox_keyset_walk_returns_each_station_in_the_box_once_in_code_order(
 
 
 def test_a_bbox_page_reads_its_keys_from_the_covering_spatial_index_alone(spread_url: str) -> None:
-    sql, values = queries.station_page_sql(
+    sql, values = read_queries.station_page_sql(
         StationFilter(bbox=parse_bbox(BOXES[0])), ADMIN, after=None, limit=100, geojson=True
     )
     with psycopg.connect(libpq_url(spread_url)) as conn:
