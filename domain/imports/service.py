@@ -15,7 +15,7 @@ from domain.access.rules import require_role
 from domain.access.service import OrganizationNotFound, check_direct_write, get_organization
 from domain.errors import AccessDenied
 from domain.geo import in_service_area
-from domain.imports import queries
+from domain.imports import plan_queries, queries
 from domain.imports.rows import unit_of
 from domain.imports.rules import (
     ImportApproval,
@@ -205,17 +205,17 @@ def _run(
     base_revisions = _check_targets(session, mode.approval) if mode.keep_plan or mode.approval else {}
     errors += _registry_errors(session, parsed, editor, owner, unit)
     now = datetime.now(UTC)
-    created, updated, staged = queries.plan_changes(
+    created, updated, staged = plan_queries.plan_changes(
         session, default_owner=owner, offshore_m=OFFSHORE_PROVINCE_KM * 1000, today=now.date()
     )
     report = ImportReport(mode.dry_run, created, updated, staged - created - updated, sorted_errors(errors))
     say(f"checked: {len(report.errors)} errors; {_counts(report)}")
     if mode.keep_plan and not report.errors:
-        report.base_revisions, report.rows = base_revisions, queries.select_planned_rows(session)
+        report.base_revisions, report.rows = base_revisions, plan_queries.select_planned_rows(session)
     if not report.errors and created + updated:
         reason = f"imported from {filename or 'an uploaded ' + parsed.source_format + ' file'}"
         approved_by = mode.approval.approved_by if mode.approval else None
-        queries.write_plan(
+        plan_queries.write_plan(
             session, at=now, actor=principal.actor, organization=principal.organization, reason=reason,
             unit=unit, approved_by=approved_by,
         )  # fmt: skip
@@ -224,7 +224,7 @@ def _run(
 
 def _check_targets(session: Session, approval: ImportApproval | None) -> dict[str, int]:
     """Return the matched (and now locked) stations' revisions; raise when an approved import's changed."""
-    revisions = queries.select_target_revisions(session)
+    revisions = plan_queries.select_target_revisions(session)
     if approval is not None and revisions != approval.base_revisions:
         moved = sorted(set(revisions.items()) ^ set(approval.base_revisions.items()))
         raise ImportTargetsChanged(
