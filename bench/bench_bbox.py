@@ -36,9 +36,8 @@ import psycopg
 from sqlmodel import Session
 
 from bench import generate, harness
-from bench.harness import Statement, progress
+from bench.harness import Statement, admin_key, progress
 from domain.access.models import ANONYMOUS, Principal, Role
-from domain.access.service import create_key
 from domain.db.engine import libpq_url, make_engine
 from domain.settings import Settings
 from domain.sharing import ogc
@@ -159,15 +158,6 @@ def pgbench(url: str, case: Case, *, seconds: int, workdir: Path) -> dict[str, f
     return {"tps": float(tps[1]), "latency_ms": float(latency[1])}
 
 
-def admin_key(url: str) -> str:
-    """Create an admin key for the registry case; return its secret."""
-    engine = make_engine(Settings(database_url=url))
-    with Session(engine, expire_on_commit=False) as session:
-        _, secret = create_key(session, organization="NCHMF", role=Role.admin, label="bench_bbox")
-    engine.dispose()
-    return secret
-
-
 def dataset(url: str) -> dict[str, Any]:
     """Return the station count, public count, table and index sizes, and how ordered the heap is."""
     with psycopg.connect(libpq_url(url)) as conn:
@@ -188,7 +178,10 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
     boxes = sample_boxes(url, args.boxes)
     progress(f"capturing the SQL of {len(boxes)} boxes")
     cases = build_cases(url, boxes)
-    headers = {"registry": {"Authorization": f"Bearer {admin_key(url)}"}, "ogc": {}}
+    headers = {
+        "registry": {"Authorization": f"Bearer {admin_key(Settings(database_url=url), 'bench_bbox')[0]}"},
+        "ogc": {},
+    }
     result: dict[str, Any] = {"machine": harness.machine(), "load_before": harness.load_average()}
     result["rounds"], result["seconds"] = args.rounds, args.seconds
     result["dataset"], result["cases"] = dataset(url), {}

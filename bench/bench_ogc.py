@@ -31,10 +31,20 @@ from urllib.parse import quote
 
 import httpx
 
-from bench.harness import Stats, check_paths, load_average, machine, progress, replace_section, save_json
+from bench.harness import (
+    Stats,
+    admin_key,
+    check_paths,
+    load_average,
+    machine,
+    progress,
+    replace_section,
+    save_json,
+)
 from bench.ogc_report import report
 from bench.ogc_servers import partner_key, samples, servers, wrk
 from domain.db.engine import sqlalchemy_url
+from domain.settings import Settings
 from domain.sharing.rules import encode_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,22 +118,6 @@ def own_paths(kind: str, s: dict[str, Any]) -> list[str]:
     }[kind]
 
 
-def admin_key(url: str) -> str:
-    """Create an admin key of the national agency for the run; return its secret."""
-    from sqlmodel import Session
-
-    from domain.access.models import Role
-    from domain.access.service import create_key
-    from domain.db.engine import make_engine
-    from domain.settings import Settings
-
-    engine = make_engine(Settings(database_url=sqlalchemy_url(url)))  # type: ignore[arg-type]
-    with Session(engine) as session:
-        _, secret = create_key(session, organization="NCHMF", role=Role.admin, label="bench_ogc")
-    engine.dispose()
-    return secret
-
-
 def measure(base: str, ps: list[str], seconds: int, headers: dict[str, str]) -> tuple[Stats, int]:
     """Warm up, then load one server with one case's paths; a server that finished nothing gets one timed request."""
     wrk(base, ps, 2, headers)
@@ -144,7 +138,8 @@ def _answers(base: str, headers: dict[str, str], path: str) -> bool:
 def run_size(label: str, url: str, seconds: int, workdir: Path, rng: random.Random) -> dict[str, Any]:
     """Measure every case at one dataset size."""
     s = samples(url, rng)
-    keys = {"admin": admin_key(url), "partner": partner_key(url)}
+    settings = Settings(database_url=sqlalchemy_url(url))  # type: ignore[arg-type]
+    keys = {"admin": admin_key(settings, "bench_ogc")[0], "partner": partner_key(url)}
     progress(f"{label}: {s['total']:,} public stations in ogc_station")
     results: dict[str, dict[str, Stats | None]] = {}
     failed: dict[str, dict[str, int]] = {}

@@ -25,8 +25,7 @@ from sqlmodel import Session
 
 from bench import generate, harness, report_stations
 from bench.harness import Statement, progress
-from domain.access.models import Principal, Role
-from domain.access.service import create_key
+from domain.access.models import Principal
 from domain.db.engine import libpq_url, make_engine
 from domain.settings import Settings
 from domain.station import reads
@@ -105,15 +104,6 @@ def build_cases(session: Session, principal: Principal, sample: list[Sample]) ->
     return cases
 
 
-def admin_key(settings: Settings) -> tuple[str, Principal]:
-    """Create an admin key for the run; return its secret and the principal it stands for."""
-    engine = make_engine(settings)
-    with Session(engine, expire_on_commit=False) as session:
-        key, secret = create_key(session, organization="NCHMF", role=Role.admin, label="bench_stations")
-    engine.dispose()
-    return secret, Principal(organization="NCHMF", role=Role.admin, key_id=key.id)
-
-
 def measure(
     engine: Engine, base: str, headers: dict[str, str], case: Case, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -157,7 +147,7 @@ def bench_size(url: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     """Grow the data to n stations and measure every case."""
     generate.grow(url, n, revisions=not args.no_revisions)
     settings = Settings(database_url=url)
-    secret, principal = admin_key(settings)
+    secret, principal = harness.admin_key(settings, "bench_stations")
     engine = make_engine(settings)
     progress(f"sampling {SAMPLES} stations and capturing the API's SQL for each request")
     with Session(engine) as session:

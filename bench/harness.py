@@ -24,6 +24,11 @@ import pycurl
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from domain.access.models import Principal, Role
+from domain.access.service import create_key
+from domain.db.engine import make_engine
+from domain.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS_MD = BENCH / "RESULTS.md"
@@ -335,3 +340,12 @@ def save_json(path: Path, data: dict[str, Any]) -> None:
 def stats_dict(stats: Stats) -> dict[str, Any]:
     """Return a Stats as a JSON-ready dict."""
     return asdict(stats)
+
+
+def admin_key(settings: Settings, label: str) -> tuple[str, Principal]:
+    """Create an admin key of the national agency for a run; return its secret and the principal it stands for."""
+    engine = make_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        key, secret = create_key(session, organization="NCHMF", role=Role.admin, label=label)
+    engine.dispose()
+    return secret, Principal(organization="NCHMF", role=Role.admin, key_id=key.id)
