@@ -14,6 +14,7 @@ replay position is at or past it, else to the primary.
 """
 
 import itertools
+import math
 import threading
 import time
 from collections import Counter, deque
@@ -175,7 +176,8 @@ def describe(router: DatabaseRouter, *, primary_ok: bool) -> list[dict[str, obje
     for replica in router.replicas:
         found.append({
             "name": replica.name, "role": "replica", "status": replica_status(router, replica),
-            "lag_s": None if replica.lag_s is None else round(replica.lag_s, 3),
+            # to the millisecond above: a replica skipped as lagging never shows a lag at the maximum
+            "lag_s": None if replica.lag_s is None else math.ceil(replica.lag_s * 1000) / 1000,
             "replay_lsn": None if replica.replay_lsn is None else format_lsn(replica.replay_lsn),
             "routed_requests": router.routed.get(replica.name, 0),
         })  # fmt: skip

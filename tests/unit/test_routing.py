@@ -12,6 +12,7 @@ from domain.db.routing import (
     DatabaseRouter,
     InvalidLsn,
     LsnHistory,
+    describe,
     format_lsn,
     parse_lsn,
     replica_status,
@@ -47,6 +48,14 @@ def test_lag_is_the_age_of_the_first_primary_position_the_replica_lacks() -> Non
     assert history.lag_of(150, now=12.5) == pytest.approx(1.5)
     assert history.lag_of(50, now=12.5) == pytest.approx(2.5)  # older than every sample
     assert LsnHistory().lag_of(50, now=1.0) is None
+
+
+def test_health_never_shows_a_lagging_replica_at_or_under_the_maximum() -> None:
+    replica = database("replica-1", lag=2.0000004)
+    router = DatabaseRouter(primary=database("primary", primary=True), replicas=[replica], max_lag_s=2)
+    shown = describe(router, primary_ok=True)[1]
+    assert shown["status"] == "lagging"
+    assert shown["lag_s"] == 2.001  # rounded to the millisecond above, never down to the maximum
 
 
 def test_reads_take_healthy_replicas_in_turn_and_the_primary_when_none_is() -> None:
