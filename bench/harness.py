@@ -202,8 +202,8 @@ def sql_clients(engine: Engine, statements: list[Statement], concurrency: int) -
     """Return psycopg clients cycling through the captured statements, on connections made as the API's.
 
     Each is a raw connection of the API's own engine (same session options), in autocommit and never
-    prepared: the API ends every request with ROLLBACK, which makes psycopg drop its prepared
-    statements, so the API always runs them unprepared with a custom plan, and so must the floor.
+    prepared: the API's pages run unprepared with a custom plan, and so must the floor (only its
+    one-station read is prepared, see domain.db.fetch.fetch_rows).
     """
     rng = np.random.default_rng()
     clients: list[Client] = []
